@@ -1,0 +1,224 @@
+"""People and what they may do: users, roles, permissions, and the notifications sent to them."""
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from core.models import TimeStampedModel
+
+
+class UserStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", "Active"
+    SUSPENDED = "SUSPENDED", "Suspended"
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "EMAIL", "E-mail"
+    PUSH = "PUSH", "Push"
+    SMS = "SMS", "SMS"
+    WHATSAPP = "WHATSAPP", "WhatsApp"
+    IN_APP = "IN_APP", "In app"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    SENT = "SENT", "Sent"
+    FAILED = "FAILED", "Failed"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        # E-mail addresses are unique regardless of case, so logging in ignores case too.
+        return self.get(email__iexact=email)
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: staff, consultants and clients. Logs in by e-mail.
+
+    ``status`` is the business state (a suspended user cannot log in and holds no permissions);
+    ``is_active`` keeps Django's meaning, an account switched off for good.
+    """
+
+    email = models.EmailField(max_length=254)
+    full_name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=16, choices=UserStatus.choices, default=UserStatus.ACTIVE, db_index=True)
+    is_staff = models.BooleanField(default=False, help_text="Can sign in to the back office.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(condition=models.Q(status__in=UserStatus.values), name="accounts_user_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == UserStatus.SUSPENDED
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Role(TimeStampedModel):
+    """A named bundle of permissions. System roles are seeded and cannot be renamed or deleted."""
+
+    name = models.CharField(max_length=64, unique=True)
+    description = models.TextField(blank=True)
+    is_system = models.BooleanField(default=False)
+    permissions = models.ManyToManyField("Permission", through="RolePermission", related_name="roles")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Permission(TimeStampedModel):
+    """One thing a role may do: ``action`` on ``resource`` (e.g. ``view`` on ``support.supportticket``)."""
+
+    resource = models.CharField(max_length=100)
+    action = models.CharField(max_length=64)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["resource", "action"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "action"], name="accounts_permission_resource_action_uniq"),
+        ]
+
+    def __str__(self):
+        return self.codename
+
+    @property
+    def codename(self) -> str:
+        """The Django permission string this row answers, e.g. ``support.view_supportticket``."""
+        app_label, _, model = self.resource.partition(".")
+        return f"{app_label}.{self.action}_{model}" if model else f"{self.resource}.{self.action}"
+
+
+class RolePermission(models.Model):
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="role_permissions")
+    permission = models.ForeignKey(Permission, on_delete=models.CASCADE, related_name="role_permissions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "permission"], name="accounts_rolepermission_role_perm_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.role} → {self.permission}"
+
+
+class UserRoleQuerySet(models.QuerySet):
+    def active(self, at=None):
+        """Assignments in force at ``at`` (now by default): never-expiring or expiring later."""
+        at = at or timezone.now()
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at))
+
+
+class UserRole(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_roles")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="user_roles")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty means the role never expires.")
+
+    objects = UserRoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="accounts_userrole_user_role_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=models.F("assigned_at")),
+                name="accounts_userrole_expiry_after_assignment",
+            ),
+        ]
+        indexes = [
+            # The role-expiry job scans assignments that expire soon.
+            models.Index(fields=["expires_at"], name="accounts_userrole_expires_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} as {self.role}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class Notification(TimeStampedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    channel = models.CharField(max_length=16, choices=NotificationChannel.choices, default=NotificationChannel.IN_APP)
+    status = models.CharField(max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(channel__in=NotificationChannel.values), name="accounts_notification_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=NotificationStatus.values), name="accounts_notification_status_valid"
+            ),
+        ]
+        indexes = [
+            # The delivery job picks pending notifications per channel, oldest first.
+            models.Index(fields=["status", "channel", "created_at"], name="accounts_notif_delivery_idx"),
+            # A user's inbox: their unread notifications, newest first.
+            models.Index(fields=["user", "read_at", "-created_at"], name="accounts_notif_inbox_idx"),
+        ]
+
+    def __str__(self):
+        return self.title

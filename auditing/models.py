@@ -1,0 +1,89 @@
+"""The audit trail (who changed what, append-only) and the application's own system log."""
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "CREATE", "Create"
+    UPDATE = "UPDATE", "Update"
+    DELETE = "DELETE", "Delete"
+    LOGIN = "LOGIN", "Login"
+    LOGOUT = "LOGOUT", "Logout"
+    PAYMENT = "PAYMENT", "Payment"
+    REFUND = "REFUND", "Refund"
+    SUSPEND = "SUSPEND", "Suspend"
+    ACTIVATE = "ACTIVATE", "Activate"
+
+
+class LogLevel(models.TextChoices):
+    INFO = "INFO", "Info"
+    WARNING = "WARNING", "Warning"
+    ERROR = "ERROR", "Error"
+    CRITICAL = "CRITICAL", "Critical"
+
+
+class AuditLog(models.Model):
+    """One auditable event. Rows are written once and never changed."""
+
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    # Who acted when no user did, e.g. "system: compute_kpis".
+    actor_label = models.CharField(max_length=150, blank=True)
+    entity_type = models.CharField(max_length=100, help_text="app_label.model, e.g. billing.payment")
+    entity_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(action__in=AuditAction.values), name="auditing_action_valid"),
+        ]
+        indexes = [
+            # The viewer's default page and date-range filter: newest first.
+            models.Index(fields=["-created_at"], name="auditing_audit_created_idx"),
+            # An entity's full history.
+            models.Index(fields=["entity_type", "entity_id", "-created_at"], name="auditing_audit_entity_idx"),
+            # What one person did.
+            models.Index(fields=["actor", "-created_at"], name="auditing_audit_actor_idx"),
+            # Filtering by action over a date range.
+            models.Index(fields=["action", "-created_at"], name="auditing_audit_action_idx"),
+            models.Index(fields=["ip_address"], name="auditing_audit_ip_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.entity_type}#{self.entity_id}"
+
+
+class SystemLog(models.Model):
+    """A WARNING-or-worse record from the application or its background jobs."""
+
+    level = models.CharField(max_length=16, choices=LogLevel.choices)
+    logger = models.CharField(max_length=200)
+    message = models.TextField()
+    traceback = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__in=LogLevel.values), name="auditing_syslog_level_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at"], name="auditing_syslog_created_idx"),
+            # Level filter on the viewer, and per-level retention deleting the oldest rows first.
+            models.Index(fields=["level", "created_at"], name="auditing_syslog_level_idx"),
+            models.Index(fields=["logger", "-created_at"], name="auditing_syslog_logger_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.logger}"

@@ -1,0 +1,139 @@
+"""Commission rules, payments and refunds. Money is Decimal, never float."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from core.models import TimeStampedModel
+
+
+class ServiceCommission(TimeStampedModel):
+    """The platform's cut, in percent, for a service, a category, or (neither set) the platform default.
+
+    The rate that applies to a booking is the service's, else its category's, else the default, as in
+    force on the booking's date.
+    """
+
+    service = models.ForeignKey(
+        "consultants.Service", null=True, blank=True, on_delete=models.CASCADE, related_name="commissions"
+    )
+    category = models.ForeignKey(
+        "consultants.ServiceCategory", null=True, blank=True, on_delete=models.CASCADE, related_name="commissions"
+    )
+    rate_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True, help_text="Empty means open-ended.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(service__isnull=False) & models.Q(category__isnull=False)),
+                name="billing_commission_service_xor_category",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate_percent__gte=0) & models.Q(rate_percent__lte=100),
+                name="billing_commission_rate_0_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=models.F("effective_from")),
+                name="billing_commission_period_ordered",
+            ),
+        ]
+        indexes = [
+            # Resolving the rate in force: active rules by scope, latest first.
+            models.Index(fields=["is_active", "effective_from"], name="billing_commission_active_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.rate_percent}% · {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.service_id:
+            return f"service: {self.service}"
+        if self.category_id:
+            return f"category: {self.category}"
+        return "platform default"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    SUCCEEDED = "SUCCEEDED", "Succeeded"
+    FAILED = "FAILED", "Failed"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED", "Partially refunded"
+    REFUNDED = "REFUNDED", "Refunded"
+
+
+class Payment(TimeStampedModel):
+    """A client's payment for a booking, split into the platform's fee and the consultant's share."""
+
+    booking = models.ForeignKey("consultants.Booking", on_delete=models.PROTECT, related_name="payments")
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    status = models.CharField(max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    platform_fee = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    consultant_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    provider_reference = models.CharField(max_length=100, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_payment_amount_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(platform_fee__gte=0) & models.Q(consultant_amount__gte=0),
+                name="billing_payment_split_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount=models.F("platform_fee") + models.F("consultant_amount")),
+                name="billing_payment_split_sums_to_amount",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PaymentStatus.values), name="billing_payment_status_valid"
+            ),
+        ]
+        indexes = [
+            # Finance lists and revenue KPIs: payments by status and payment date.
+            models.Index(fields=["status", "-paid_at"], name="billing_payment_status_idx"),
+            models.Index(fields=["-paid_at"], name="billing_payment_paid_idx"),
+        ]
+
+    def __str__(self):
+        return f"Payment #{self.pk} · {self.amount} {self.currency}"
+
+
+class RefundStatus(models.TextChoices):
+    REQUESTED = "REQUESTED", "Requested"
+    APPROVED = "APPROVED", "Approved"
+    REJECTED = "REJECTED", "Rejected"
+    PROCESSED = "PROCESSED", "Processed"
+
+
+class Refund(TimeStampedModel):
+    """Money returned from a payment. The refunds of a payment never add up to more than the payment."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.TextField()
+    status = models.CharField(max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_refund_amount_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=RefundStatus.values), name="billing_refund_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="billing_refund_status_idx")]
+
+    def __str__(self):
+        return f"Refund #{self.pk} · {self.amount}"

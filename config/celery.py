@@ -1,0 +1,14 @@
+"""The Celery application and the one beat schedule of every periodic job."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("backoffice")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job is listed here and nowhere else. Later capabilities add their entries.
+app.conf.beat_schedule = {}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConsultantsConfig(AppConfig):
+    name = "consultants"
+    verbose_name = "Consultants"
