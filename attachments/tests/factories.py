@@ -1,0 +1,22 @@
+import hashlib
+
+import factory
+from django.core.files.base import ContentFile
+from factory.django import DjangoModelFactory
+
+from attachments.models import FileAttachment, FileOwnerType
+
+_CONTENT = b"%PDF-1.4 demo attachment\n"
+
+
+class FileAttachmentFactory(DjangoModelFactory):
+    class Meta:
+        model = FileAttachment
+
+    owner_type = FileOwnerType.TICKET
+    owner_id = factory.Sequence(lambda n: n + 1)
+    file = factory.LazyFunction(lambda: ContentFile(_CONTENT, name="brief.pdf"))
+    original_name = "brief.pdf"
+    content_type = "application/pdf"
+    size_bytes = len(_CONTENT)
+    checksum_sha256 = hashlib.sha256(_CONTENT).hexdigest()

@@ -1,0 +1,25 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from auditing.models import AuditAction, AuditLog, LogLevel, SystemLog
+
+
+class AuditLogFactory(DjangoModelFactory):
+    class Meta:
+        model = AuditLog
+
+    action = AuditAction.UPDATE
+    entity_type = "consultants.booking"
+    entity_id = factory.Sequence(str)
+    changes = factory.LazyFunction(lambda: {"status": ["PENDING", "CONFIRMED"]})
+    ip_address = "203.0.113.7"
+    user_agent = "Mozilla/5.0"
+
+
+class SystemLogFactory(DjangoModelFactory):
+    class Meta:
+        model = SystemLog
+
+    level = LogLevel.WARNING
+    logger = "billing.services"
+    message = factory.Faker("sentence")
