@@ -112,3 +112,22 @@ def superuser(db, staff_password):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture
+def celery_worker(redis_url, settings):
+    """A real Celery worker (in a thread of this process) consuming from the Redis broker."""
+    broker_url = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker_url:
+        service_missing("needs a Celery broker: set CELERY_BROKER_URL=redis://...")
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    previous = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=broker_url, result_backend=broker_url, task_always_eager=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        app.conf.update(previous)

@@ -1,14 +1,16 @@
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
+
+from core.navigation import areas_for_request
 
 
 @login_required
 def home(request):
-    """The staff landing page: where to go next."""
-    return render(request, "core/home.html")
+    """The staff landing page: the areas this user may work on."""
+    return render(request, "core/home.html", {"areas": areas_for_request(request)})
 
 
 def healthz(request):
-    from django.http import JsonResponse
-
+    """Liveness probe for load balancers: answers without touching the database."""
     return JsonResponse({"status": "ok"})

@@ -12,3 +12,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="backoffice-test-media-"))
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed
+
+# Tasks run eagerly unless a test starts a real worker (the `celery_worker` fixture switches this off).
+CELERY_TASK_ALWAYS_EAGER = True
