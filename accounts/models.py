@@ -98,6 +98,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self):
         return self.full_name
 
+    # A suspended user holds no permissions at all, the bootstrap superuser included. Django's own
+    # PermissionsMixin would answer True for any active superuser before asking the backends.
+    def has_perm(self, perm, obj=None):
+        return self.status == UserStatus.ACTIVE and super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label):
+        return self.status == UserStatus.ACTIVE and super().has_module_perms(app_label)
+
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
