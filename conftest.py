@@ -39,6 +39,15 @@ def service_missing(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rolled-back rows may reuse ids that cached data still names."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def require_postgres(db):
     if connection.vendor != "postgresql":

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from guardian.models import UserObjectPermissionBase
 
 from core.models import TimeStampedModel
 
@@ -244,3 +245,27 @@ class Message(TimeStampedModel):
 
     def __str__(self):
         return self.subject or f"Message #{self.pk}"
+
+
+# Per-object permissions (django-guardian) with real foreign keys rather than guardian's generic table:
+# rows disappear with their object (no orphans), and lists filtered by object permission join on an
+# indexed integer instead of casting a text object id.
+class BookingUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Booking, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+
+
+class ReportUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Report, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+
+
+class FeasibilityStudyUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(FeasibilityStudy, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False

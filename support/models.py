@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from guardian.models import UserObjectPermissionBase
 
 from core.models import TimeStampedModel
 
@@ -89,3 +90,11 @@ class TicketComment(TimeStampedModel):
 
     def __str__(self):
         return f"Comment #{self.pk} on {self.ticket_id}"
+
+
+# Per-object permissions with a real foreign key (see consultants.models.BookingUserObjectPermission).
+class SupportTicketUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(SupportTicket, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False

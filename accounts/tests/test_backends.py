@@ -18,13 +18,6 @@ def fresh(user):
     return get_user_model().objects.get(pk=user.pk)
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def support_agent():
     role = RoleFactory(name="SUPPORT_AGENT")

@@ -1,0 +1,88 @@
+"""Consultants hold view/change on their own bookings, reports and studies, and only on those."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from consultants.models import Booking, BookingUserObjectPermission, Report
+from consultants.ownership import owner_permissions_sync
+from consultants.selectors import bookings_visible_to, reports_visible_to
+from consultants.tests.factories import BookingFactory, ConsultantFactory, ReportFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user):
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_a_consultant_may_view_and_change_their_own_booking_only():
+    # given two consultants with a booking each
+    mine, theirs = BookingFactory(), BookingFactory()
+    me = fresh(mine.consultant.user)
+    # then
+    assert me.has_perm("consultants.view_booking", mine)
+    assert me.has_perm("consultants.change_booking", mine)
+    assert not me.has_perm("consultants.delete_booking", mine)
+    assert not me.has_perm("consultants.view_booking", theirs)
+    assert not me.has_perm("consultants.view_booking")  # no model-wide grant
+
+
+def test_handing_a_booking_to_another_consultant_moves_the_grants():
+    booking = BookingFactory()
+    previous = booking.consultant
+    successor = ConsultantFactory()
+    # when
+    booking.consultant = successor
+    booking.save()
+    # then
+    assert fresh(successor.user).has_perm("consultants.change_booking", booking)
+    assert not fresh(previous.user).has_perm("consultants.view_booking", booking)
+
+
+def test_deleting_an_object_leaves_no_orphaned_grants():
+    report = ReportFactory()
+    booking = report.booking
+    report.delete()
+    booking.delete()
+    assert not BookingUserObjectPermission.objects.filter(content_object_id=booking.pk).exists()
+
+
+def test_lists_show_only_own_objects_in_a_constant_number_of_queries(django_assert_max_num_queries):
+    # given a consultant with 2 bookings among others
+    service = ServiceFactory()
+    BookingFactory.create_batch(2, service=service)
+    BookingFactory.create_batch(3)
+    consultant_user = fresh(service.consultant.user)
+    with django_assert_max_num_queries(4) as few:
+        assert len(list(bookings_visible_to(user=consultant_user))) == 2
+    # when they get 20 more
+    BookingFactory.create_batch(20, service=service)
+    consultant_user = fresh(service.consultant.user)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(list(bookings_visible_to(user=consultant_user))) == 22
+
+
+def test_bulk_written_objects_get_their_grants_in_one_batch(django_assert_max_num_queries):
+    # given reports written in bulk (no signals)
+    base = ReportFactory()
+    Report.objects.bulk_create(
+        [Report(consultant=base.consultant, client=base.client, title=f"R{i}") for i in range(50)]
+    )
+    ids = list(Report.objects.values_list("pk", flat=True))
+    # when synchronised
+    with django_assert_max_num_queries(8):
+        owner_permissions_sync(model=Report, object_ids=ids)
+    # then the consultant sees all 51
+    assert reports_visible_to(user=fresh(base.consultant.user)).count() == 51
+
+
+def test_staff_with_a_model_wide_role_grant_see_every_booking():
+    from accounts.models import UserRole
+    from accounts.tests.factories import PermissionFactory, RoleFactory, UserFactory
+
+    BookingFactory.create_batch(3)
+    role = RoleFactory(name="OPERATIONS")
+    role.role_permissions.create(permission=PermissionFactory(resource="consultants.booking", action="view"))
+    staff = UserFactory(is_staff=True)
+    UserRole.objects.create(user=staff, role=role)
+    assert bookings_visible_to(user=fresh(staff)).count() == Booking.objects.count() == 3
