@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.request_context.RequestContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -134,6 +135,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Addresses (or networks) of reverse proxies whose X-Forwarded-For we believe. Empty: trust none.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Money: the platform's currency and the default commission when no rule matches.
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")

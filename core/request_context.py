@@ -1,0 +1,114 @@
+"""Who is acting, from where, in which request: set once per request (or task), read by audit and logs.
+
+Nothing passes this by hand. ``RequestContextMiddleware`` binds it for each request; Celery tasks and
+management commands bind a system actor with ``bind_system_actor``.
+"""
+
+import ipaddress
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+USER_AGENT_MAX_LENGTH = 512
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    user: Any = None  # the request's (lazy) user; None for system work
+    actor_label: str = ""  # e.g. "system: compute_kpis" when no user acts
+    ip_address: str | None = None
+    user_agent: str = ""
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def actor(self):
+        """The acting user, or None (anonymous visitors and system work have no user)."""
+        user = self.user
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        return user
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("request_context", default=None)
+
+
+def current() -> RequestContext:
+    """The context bound for this request or task; an empty one when nothing is bound."""
+    return _current.get() or RequestContext(actor_label="system")
+
+
+@contextmanager
+def bind(context: RequestContext) -> Iterator[RequestContext]:
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def bind_system_actor(name: str) -> Iterator[RequestContext]:
+    """Marks work done by a job or command, e.g. ``bind_system_actor("compute_kpis")``."""
+    with bind(RequestContext(actor_label=f"system: {name}")) as context:
+        yield context
+
+
+def client_ip(meta: dict) -> str | None:
+    """The client's address, trusting ``X-Forwarded-For`` only across proxies listed in settings.
+
+    Walks the forwarded chain from the right (the hop nearest to us), skipping addresses of trusted
+    proxies; the first untrusted address is the client. Anything unparsable is ignored.
+    """
+    trusted = _trusted_networks()
+    remote = _parse_ip(meta.get("REMOTE_ADDR", ""))
+    if remote is None or not _is_trusted(remote, trusted):
+        return str(remote) if remote else None
+    hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = _parse_ip(hop)
+        if address is None:
+            break
+        if not _is_trusted(address, trusted):
+            return str(address)
+    return str(remote)
+
+
+def _trusted_networks():
+    return [ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES]
+
+
+def _is_trusted(address, networks) -> bool:
+    return any(address in network for network in networks)
+
+
+def _parse_ip(value: str):
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+class RequestContextMiddleware:
+    """Binds the request's context for everything it calls; echoes the request id in a header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming_id = request.headers.get("X-Request-ID", "")
+        context = RequestContext(
+            user=getattr(request, "user", None),
+            ip_address=client_ip(request.META),
+            user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_MAX_LENGTH],
+            request_id=incoming_id[:64] if incoming_id.isprintable() and incoming_id else uuid.uuid4().hex,
+        )
+        request.request_id = context.request_id
+        with bind(context):
+            response = self.get_response(request)
+        response["X-Request-ID"] = context.request_id
+        return response
