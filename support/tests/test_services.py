@@ -1,0 +1,56 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.tests.factories import UserFactory
+from auditing.models import AuditLog
+from support.models import SupportTicketUserObjectPermission
+from support.services import ticket_assign
+from support.tests.factories import SupportTicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user):
+    return get_user_model().objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def lead(superuser):
+    return superuser
+
+
+def test_the_assignee_gains_object_permissions_and_the_previous_one_loses_them(lead):
+    # given a ticket assigned to Ann
+    ticket = SupportTicketFactory()
+    ann, bob = UserFactory(is_staff=True), UserFactory(is_staff=True)
+    ticket_assign(ticket=ticket, assignee=ann, actor=lead)
+    assert fresh(ann).has_perm("support.change_supportticket", ticket)
+    # when it is handed to Bob
+    ticket_assign(ticket=ticket, assignee=bob, actor=lead)
+    # then Bob may work on it and Ann may not
+    assert fresh(bob).has_perm("support.view_supportticket", ticket)
+    assert not fresh(ann).has_perm("support.view_supportticket", ticket)
+    assert AuditLog.objects.filter(entity_type="support.supportticket", entity_id=str(ticket.pk)).count() == 2
+
+
+def test_unassigning_removes_the_grants_and_deleting_leaves_no_orphans(lead):
+    ticket = SupportTicketFactory()
+    ann = UserFactory(is_staff=True)
+    ticket_assign(ticket=ticket, assignee=ann, actor=lead)
+    ticket_assign(ticket=ticket, assignee=None, actor=lead)
+    assert not fresh(ann).has_perm("support.view_supportticket", ticket)
+    ticket_assign(ticket=ticket, assignee=ann, actor=lead)
+    ticket_pk = ticket.pk
+    ticket.delete()
+    assert not SupportTicketUserObjectPermission.objects.filter(content_object_id=ticket_pk).exists()
+
+
+def test_only_those_allowed_may_assign_and_only_to_staff(lead):
+    ticket = SupportTicketFactory()
+    with pytest.raises(PermissionDenied):
+        ticket_assign(ticket=ticket, assignee=UserFactory(is_staff=True), actor=fresh(UserFactory()))
+    with pytest.raises(ValidationError):
+        ticket_assign(ticket=ticket, assignee=UserFactory(is_staff=False), actor=lead)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
