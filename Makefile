@@ -22,7 +22,6 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_rbac
 	$(PY) manage.py seed_demo --scale $(DEMO_SCALE)
-	$(PY) manage.py create_demo_login
 	@if [ -n "$$CELERY_BROKER_URL" ]; then \
 		echo "Starting a Celery worker and beat on $$CELERY_BROKER_URL"; \
 		trap 'kill 0' EXIT; \

@@ -84,6 +84,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# auth.W004 asks for `unique=True` on the e-mail field; ours is unique regardless of case through a
+# functional constraint (accounts_user_email_ci_unique), which is stricter.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.EmailBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -135,6 +138,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Demo data and the demo login may be created (seed_demo, create_demo_login). Off in production.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
 
 # Addresses (or networks) of reverse proxies whose X-Forwarded-For we believe. Empty: trust none.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

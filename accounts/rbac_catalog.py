@@ -1,0 +1,166 @@
+"""The RBAC catalog, as data: the system roles, every permission, and what each role gets by default.
+
+Permissions follow Django's naming so that ``user.has_perm("support.assign_supportticket")`` can be
+answered from our rows: the row (resource ``support.supportticket``, action ``assign``) has the codename
+``support.assign_supportticket`` (see ``Permission.codename``). Our model names never contain ``_``, so a
+codename splits back into (resource, action) at its last underscore; ``resource_action_from_codename``
+does that and the catalog refuses a model name that would break it.
+
+The grants below are model-level: a consultant "may change bookings", and which bookings are theirs is
+decided per object (django-guardian and the selectors), not here.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.apps import apps
+
+RBAC_APP_LABELS = ("accounts", "consultants", "billing", "support", "attachments", "auditing", "analytics", "backups")
+CRUD_ACTIONS = ("view", "add", "change", "delete")
+
+SUPER_ADMIN = "SUPER_ADMIN"
+ADMIN = "ADMIN"
+CONSULTANT = "CONSULTANT"
+CLIENT = "CLIENT"
+
+
+@dataclass(frozen=True)
+class PermissionSpec:
+    resource: str
+    action: str
+    description: str
+
+    @property
+    def codename(self) -> str:
+        app_label, _, model = self.resource.partition(".")
+        return f"{app_label}.{self.action}_{model}"
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A system role. ``grants=None`` means every permission in the catalog except ``withheld``."""
+
+    description: str
+    grants: frozenset[str] | None
+    withheld: frozenset[str] = frozenset()
+
+
+# Actions the later parts of the roadmap check for, beyond view/add/change/delete.
+CUSTOM_PERMISSIONS = (
+    PermissionSpec("support.supportticket", "assign", "Can assign support tickets to agents"),
+    PermissionSpec("support.ticketcomment", "view_internal", "Can see internal notes on support tickets"),
+    PermissionSpec("billing.refund", "approve", "Can approve refunds"),
+    PermissionSpec("attachments.fileattachment", "download_private", "Can download private attachments"),
+    PermissionSpec("auditing.auditlog", "export", "Can export the audit log"),
+    PermissionSpec("backups.backup", "run", "Can start a backup"),
+    PermissionSpec("backups.backup", "restore", "Can restore the database from a backup"),
+    PermissionSpec("analytics.dashboard", "view", "Can see the KPI dashboard"),
+    PermissionSpec("accounts.roles", "manage", "Can manage roles, their permissions and who holds them"),
+)
+
+# The audit trail is append-only and written only by the auditing service, so no role may add, change
+# or delete its rows by hand, whatever else it is granted.
+NEVER_GRANTED = frozenset({"auditing.add_auditlog", "auditing.change_auditlog", "auditing.delete_auditlog"})
+
+SYSTEM_ROLES: dict[str, RoleSpec] = {
+    SUPER_ADMIN: RoleSpec(
+        description="Full control of the platform, including restoring backups and pruning system logs.",
+        grants=None,
+    ),
+    ADMIN: RoleSpec(
+        description="Runs the business day to day: everything except restoring backups and deleting logs.",
+        grants=None,
+        withheld=frozenset({"backups.restore_backup", "auditing.delete_systemlog"}),
+    ),
+    CONSULTANT: RoleSpec(
+        description="A consultant: their services, sessions, reports, studies, articles and messages.",
+        grants=frozenset(
+            {
+                "consultants.view_service",
+                "consultants.add_service",
+                "consultants.change_service",
+                "consultants.view_booking",
+                "consultants.change_booking",
+                "consultants.view_report",
+                "consultants.add_report",
+                "consultants.change_report",
+                "consultants.view_feasibilitystudy",
+                "consultants.add_feasibilitystudy",
+                "consultants.change_feasibilitystudy",
+                "consultants.view_article",
+                "consultants.add_article",
+                "consultants.change_article",
+                "consultants.view_message",
+                "consultants.add_message",
+                "consultants.change_message",
+                # Reference data a consultant picks from when describing a service.
+                "consultants.view_specialty",
+                "consultants.view_servicecategory",
+            }
+        ),
+    ),
+    CLIENT: RoleSpec(
+        description="A client: books and pays for sessions, reads deliverables, raises support tickets.",
+        grants=frozenset(
+            {
+                "support.view_supportticket",
+                "support.add_supportticket",
+                "support.view_ticketcomment",
+                "support.add_ticketcomment",
+                "consultants.view_booking",
+                "consultants.add_booking",
+                "consultants.view_message",
+                "consultants.add_message",
+                "consultants.view_report",
+                "consultants.view_feasibilitystudy",
+                "consultants.view_article",
+                "billing.view_payment",
+            }
+        ),
+    ),
+}
+
+
+def permission_catalog() -> list[PermissionSpec]:
+    """Every permission we seed: view/add/change/delete on each model of our apps, then the custom ones.
+
+    Raises ``ValueError`` if a model name contains ``_`` (its codenames could not be split back).
+    """
+    return [*_crud_permissions(), *CUSTOM_PERMISSIONS]
+
+
+def role_default_codenames(role: RoleSpec, catalog: list[PermissionSpec]) -> frozenset[str]:
+    """The codenames ``role`` holds by default. Raises ``ValueError`` if it names one not in ``catalog``."""
+    known = frozenset(spec.codename for spec in catalog)
+    named = role.withheld if role.grants is None else role.grants
+    if unknown := named - known:
+        raise ValueError(f"the RBAC catalog names unknown permissions: {', '.join(sorted(unknown))}")
+    granted = known - role.withheld if role.grants is None else role.grants
+    return granted - NEVER_GRANTED
+
+
+def resource_action_from_codename(codename: str) -> tuple[str, str]:
+    """Split ``"support.assign_supportticket"`` into ``("support.supportticket", "assign")``.
+
+    The inverse of ``Permission.codename`` for every row in the catalog. Raises ``ValueError`` for a
+    string that is not ``app_label.action_model``.
+    """
+    app_label, dot, rest = codename.partition(".")
+    action, underscore, model = rest.rpartition("_")
+    if not (app_label and dot and action and underscore and model):
+        raise ValueError(f"not a permission codename: {codename!r}")
+    return f"{app_label}.{model}", action
+
+
+def _crud_permissions() -> Iterator[PermissionSpec]:
+    for app_label in RBAC_APP_LABELS:
+        for model in apps.get_app_config(app_label).get_models():
+            model_name = model._meta.model_name
+            if "_" in model_name:
+                raise ValueError(f"model name {model_name!r} contains '_': its permission codenames are ambiguous")
+            for action in CRUD_ACTIONS:
+                yield PermissionSpec(
+                    resource=f"{app_label}.{model_name}",
+                    action=action,
+                    description=f"Can {action} {model._meta.verbose_name}",
+                )

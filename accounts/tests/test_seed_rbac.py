@@ -1,0 +1,302 @@
+"""`manage.py seed_rbac`: system roles, the permission catalog, default grants and reference data."""
+
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import Permission as DjangoPermission
+from django.core.management import call_command
+
+from accounts.models import Permission, Role, RolePermission, UserRole
+from accounts.rbac_catalog import (
+    ADMIN,
+    CLIENT,
+    CONSULTANT,
+    CUSTOM_PERMISSIONS,
+    RBAC_APP_LABELS,
+    SUPER_ADMIN,
+    resource_action_from_codename,
+)
+from accounts.tests.factories import UserFactory
+from billing.models import ServiceCommission
+from billing.tests.factories import ServiceCommissionFactory
+from consultants.models import Specialty
+from consultants.tests.factories import SpecialtyFactory
+
+pytestmark = pytest.mark.django_db
+
+AUDIT_WRITES = {"auditing.add_auditlog", "auditing.change_auditlog", "auditing.delete_auditlog"}
+
+
+def seed_rbac() -> str:
+    out = StringIO()
+    call_command("seed_rbac", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, set]:
+    return {
+        "roles": set(Role.objects.values_list("name", "description", "is_system")),
+        "permissions": set(Permission.objects.values_list("resource", "action", "description")),
+        "grants": set(RolePermission.objects.values_list("role__name", "permission__resource", "permission__action")),
+        "specialties": set(Specialty.objects.values_list("name", "slug")),
+        "commissions": set(
+            ServiceCommission.objects.values_list("service", "category", "rate_percent", "effective_from")
+        ),
+    }
+
+
+def granted(role_name: str) -> set[str]:
+    return {permission.codename for permission in Role.objects.get(name=role_name).permissions.all()}
+
+
+def all_codenames() -> set[str]:
+    return {permission.codename for permission in Permission.objects.all()}
+
+
+def test_it_creates_the_four_system_roles_with_descriptions():
+    # when
+    output = seed_rbac()
+
+    # then
+    roles = Role.objects.filter(name__in=[SUPER_ADMIN, ADMIN, CONSULTANT, CLIENT])
+    assert roles.count() == 4
+    assert all(role.is_system and role.description for role in roles)
+    assert "roles: 4 created, 0 up to date" in output
+
+
+def test_running_it_twice_gives_identical_rows_and_reports_nothing_created():
+    # given
+    seed_rbac()
+    before = snapshot()
+
+    # when
+    output = seed_rbac()
+
+    # then
+    assert snapshot() == before
+    assert "roles: 0 created, 4 up to date" in output
+    assert "permissions: 0 created" in output
+    assert "role grants: 0 created" in output
+    assert "specialties: 0 created, 8 up to date" in output
+    assert "platform-default commission: up to date" in output
+
+
+def test_every_model_of_our_apps_gets_view_add_change_delete():
+    # when
+    seed_rbac()
+
+    # then
+    codenames = all_codenames()
+    for label in RBAC_APP_LABELS:
+        for model in apps.get_app_config(label).get_models():
+            for action in ("view", "add", "change", "delete"):
+                assert f"{label}.{action}_{model._meta.model_name}" in codenames
+
+
+def test_the_custom_actions_the_roadmap_needs_exist():
+    # when
+    seed_rbac()
+
+    # then
+    assert {
+        "support.assign_supportticket",
+        "support.view_internal_ticketcomment",
+        "billing.approve_refund",
+        "attachments.download_private_fileattachment",
+        "auditing.export_auditlog",
+        "backups.run_backup",
+        "backups.restore_backup",
+        "analytics.view_dashboard",
+        "accounts.manage_roles",
+    } <= all_codenames()
+
+
+def test_every_permission_codename_round_trips_to_its_row():
+    # given
+    seed_rbac()
+    permissions = list(Permission.objects.all())
+
+    # then: the codename names exactly one row, and splits back into that row's resource and action
+    assert len({permission.codename for permission in permissions}) == len(permissions)
+    for permission in permissions:
+        assert resource_action_from_codename(permission.codename) == (permission.resource, permission.action)
+
+
+def test_view_add_change_delete_codenames_are_djangos_own_permission_names():
+    # given: Django's permission strings for our models, as the admin asks for them
+    seed_rbac()
+    django_names = {
+        f"{app_label}.{codename}"
+        for app_label, codename in DjangoPermission.objects.filter(
+            content_type__app_label__in=RBAC_APP_LABELS
+        ).values_list("content_type__app_label", "codename")
+    }
+
+    # then
+    assert django_names <= all_codenames()
+    assert all_codenames() - django_names == {
+        f"{spec.resource.partition('.')[0]}.{spec.action}_{spec.resource.partition('.')[2]}"
+        for spec in CUSTOM_PERMISSIONS
+    }
+
+
+def test_a_user_holding_a_seeded_role_has_its_permissions_through_has_perm():
+    # given
+    seed_rbac()
+    user = UserFactory()
+    UserRole.objects.create(user=user, role=Role.objects.get(name=SUPER_ADMIN))
+
+    # then
+    for codename in all_codenames() - AUDIT_WRITES:
+        assert user.has_perm(codename), codename
+    assert not any(user.has_perm(codename) for codename in AUDIT_WRITES)
+
+
+def test_super_admin_holds_everything_but_writing_the_audit_log():
+    seed_rbac()
+
+    assert granted(SUPER_ADMIN) == all_codenames() - AUDIT_WRITES
+
+
+def test_admin_holds_everything_but_restoring_backups_and_deleting_logs():
+    seed_rbac()
+
+    withheld = {"backups.restore_backup", "auditing.delete_systemlog"} | AUDIT_WRITES
+    assert granted(ADMIN) == all_codenames() - withheld
+
+
+def test_no_role_may_add_change_or_delete_audit_log_rows():
+    seed_rbac()
+
+    assert not RolePermission.objects.filter(
+        permission__resource="auditing.auditlog", permission__action__in=["add", "change", "delete"]
+    ).exists()
+
+
+def test_consultants_work_on_their_sessions_deliverables_and_publications():
+    seed_rbac()
+
+    consultant = granted(CONSULTANT)
+    for model in ("booking", "report", "feasibilitystudy", "article", "message", "service"):
+        assert {f"consultants.view_{model}", f"consultants.change_{model}"} <= consultant
+    for model in ("report", "feasibilitystudy", "article", "message", "service"):
+        assert f"consultants.add_{model}" in consultant
+    assert "consultants.delete_booking" not in consultant
+    assert not any(codename.startswith(("billing.", "auditing.", "backups.")) for codename in consultant)
+
+
+def test_clients_raise_tickets_book_sessions_and_read_what_is_theirs():
+    seed_rbac()
+
+    assert granted(CLIENT) == {
+        "support.add_supportticket",
+        "support.view_supportticket",
+        "support.add_ticketcomment",
+        "support.view_ticketcomment",
+        "consultants.add_booking",
+        "consultants.view_booking",
+        "consultants.add_message",
+        "consultants.view_message",
+        "consultants.view_report",
+        "consultants.view_feasibilitystudy",
+        "consultants.view_article",
+        "billing.view_payment",
+    }
+
+
+def test_rerunning_keeps_what_an_admin_added_and_restores_revoked_defaults():
+    # given: an admin grants clients one more permission, rewrites a description, revokes a default
+    seed_rbac()
+    client = Role.objects.get(name=CLIENT)
+    extra = Permission.objects.get(resource="billing.refund", action="view")
+    RolePermission.objects.create(role=client, permission=extra)
+    client.description = "Our customers"
+    client.save(update_fields=["description"])
+    RolePermission.objects.filter(role=client, permission__resource="billing.payment").delete()
+
+    # when
+    output = seed_rbac()
+
+    # then
+    client.refresh_from_db()
+    assert client.description == "Our customers"
+    assert {"billing.view_refund", "billing.view_payment"} <= granted(CLIENT)
+    assert "role grants: 1 created" in output
+
+
+def test_a_role_created_by_hand_under_a_system_name_becomes_a_system_role():
+    # given
+    Role.objects.create(name=ADMIN, description="made by hand", is_system=False)
+
+    # when
+    output = seed_rbac()
+
+    # then
+    admin = Role.objects.get(name=ADMIN)
+    assert admin.is_system
+    assert admin.description == "made by hand"
+    assert "roles: 3 created, 1 up to date" in output
+
+
+def test_it_seeds_the_default_specialties_with_slugs():
+    seed_rbac()
+
+    assert set(Specialty.objects.values_list("name", "slug")) == {
+        ("Economic", "economic"),
+        ("Financial", "financial"),
+        ("Legal", "legal"),
+        ("Marketing", "marketing"),
+        ("Technology", "technology"),
+        ("Management", "management"),
+        ("Human Resources", "human-resources"),
+        ("Engineering", "engineering"),
+    }
+
+
+def test_a_specialty_that_exists_under_another_casing_is_not_duplicated():
+    # given
+    SpecialtyFactory(name="economic", slug="economic")
+
+    # when
+    output = seed_rbac()
+
+    # then
+    assert Specialty.objects.filter(name__iexact="economic").count() == 1
+    assert "specialties: 7 created, 1 up to date" in output
+
+
+def test_it_creates_the_platform_default_commission_once():
+    # when
+    seed_rbac()
+    seed_rbac()
+
+    # then
+    default = ServiceCommission.objects.get(service=None, category=None)
+    assert default.rate_percent == settings.PLATFORM_DEFAULT_COMMISSION_PERCENT
+    assert default.effective_from.isoformat() == "2020-01-01"
+    assert default.is_active
+
+
+def test_an_active_default_commission_is_left_alone():
+    # given
+    ServiceCommissionFactory(rate_percent="12.00")
+
+    # when
+    output = seed_rbac()
+
+    # then
+    assert list(ServiceCommission.objects.values_list("rate_percent", flat=True)) == [12]
+    assert "platform-default commission: up to date" in output
+
+
+def test_an_ended_default_commission_does_not_count():
+    # given
+    ServiceCommissionFactory(rate_percent="12.00", effective_to="2024-12-31")
+
+    # when
+    seed_rbac()
+
+    # then
+    assert ServiceCommission.objects.filter(service=None, category=None, effective_to=None).count() == 1

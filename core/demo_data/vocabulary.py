@@ -1,0 +1,206 @@
+"""Words, names and strings the demo data is assembled from. Fixed lists keep runs deterministic and fast
+(Faker per row would dominate the run time at a million rows) and need no extra dependency."""
+
+FIRST_NAMES = tuple(
+    (
+        "Amira Omar Layla Youssef Sara Karim Nadia Hassan Lina Tariq Maya Rami Emma Liam Olivia Noah Sophia "
+        "Lucas Mia Ethan Chloe Mateo Aisha Daniel Hana Samir Ines Adam Zara Ali Grace Leo Nour Felix Elena "
+        "Marco Yara Jonas Priya Arjun Mei Kenji Fatima Ivan Clara Hugo Rania Samuel"
+    ).split()
+)
+LAST_NAMES = tuple(
+    (
+        "Haddad Khalil Mansour Nasser Saleh Farouk Aziz Rahman Othman Barakat Smith Johnson Garcia Martin "
+        "Dubois Rossi Schneider Novak Silva Kowalski Tanaka Kim Chen Patel Singh Okafor Mensah Larsen Jansen "
+        "Moreau Costa Ibrahim Yilmaz Petrov Andersson Murphy Fischer Lopez Nguyen Hassan"
+    ).split()
+)
+
+# Specialty names as they appear in legacy expertise_fields: odd casing and spacing, plus names that are
+# not default specialties, so `migrate_expertise_fields` has matching and creating to do.
+LEGACY_EXPERTISE = (
+    "Economic",
+    "economic",
+    " Financial",
+    "FINANCIAL",
+    "Legal",
+    "legal ",
+    "Marketing",
+    "MARKETING",
+    "Technology",
+    "technology",
+    "Management",
+    "management ",
+    "Human Resources",
+    "human  resources",
+    "Engineering",
+    "ENGINEERING",
+    "Data Science",
+    "data science",
+    "Supply Chain",
+    "Tax Advisory",
+)
+# Values older forms left behind, which the migration must report rather than guess at.
+LEGACY_ODDITIES = (
+    [1, "Legal"],
+    "Legal, Marketing",
+    '["Economic", "Financial"]',
+    42,
+    ["", "Marketing"],
+    {"field": "Legal"},
+    "[Economic",
+)
+
+SERVICE_CATEGORIES = (
+    ("Business Strategy", ("Growth strategy session", "Market entry review", "Business model workshop")),
+    ("Financial Planning", ("Cash-flow review", "Investment readiness check", "Budget planning session")),
+    ("Legal Consultation", ("Contract review", "Company formation advice", "Compliance check")),
+    ("Digital Marketing", ("SEO audit", "Campaign planning", "Social media strategy")),
+    ("IT & Software", ("Architecture review", "Cloud cost review", "Security assessment")),
+    ("Human Resources", ("Hiring plan", "Compensation benchmark", "Team structure review")),
+    ("Tax Advisory", ("VAT registration help", "Tax planning session", "Transfer pricing review")),
+    ("Engineering Review", ("Design review", "Site feasibility check", "Process optimisation")),
+    ("Market Research", ("Competitor analysis", "Customer survey design", "Market sizing")),
+    ("Operations", ("Supply chain review", "Lean operations workshop", "Vendor selection")),
+)
+
+SENTENCES = (
+    "We reviewed the current situation and agreed on the next steps.",
+    "The main risk is the dependency on a single supplier.",
+    "Revenue grew steadily over the last three quarters.",
+    "The proposed budget leaves a reasonable contingency margin.",
+    "Customer interviews confirmed the demand for the new offer.",
+    "The regulatory requirements are manageable with the right partner.",
+    "Hiring two senior engineers would remove the main bottleneck.",
+    "Payback is expected within eighteen months under prudent assumptions.",
+    "The pricing model should be simplified before the launch.",
+    "Marketing spend is concentrated on channels with a low conversion rate.",
+    "Operating costs can be reduced by renegotiating the logistics contract.",
+    "The legal structure should be reviewed before new investors join.",
+)
+REPORT_TITLES = (
+    "Session summary and recommendations",
+    "Market entry assessment",
+    "Financial health check",
+    "Go-to-market plan",
+    "Compliance review findings",
+    "Operational efficiency review",
+    "Pricing analysis",
+)
+STUDY_TITLES = (
+    "Feasibility of a second production site",
+    "Feasibility of a regional expansion",
+    "Feasibility of an online sales channel",
+    "Feasibility of a franchise model",
+    "Feasibility of a solar installation",
+    "Feasibility of a logistics hub",
+)
+ARTICLE_TITLES = (
+    "Five questions to ask before raising capital",
+    "How to read a cash-flow statement",
+    "What a feasibility study should contain",
+    "Choosing the right legal structure",
+    "Pricing a service business",
+    "Building a hiring plan that survives growth",
+    "Cutting cloud costs without slowing down",
+    "Marketing on a small budget",
+)
+MESSAGE_SUBJECTS = (
+    "Documents for our session",
+    "Quick question",
+    "Follow-up",
+    "Rescheduling",
+    "Thank you",
+    "Draft report",
+)
+TICKET_SUBJECTS = (
+    "Cannot download my report",
+    "Payment charged twice",
+    "Consultant did not show up",
+    "How do I change my booking?",
+    "Refund not received yet",
+    "Invoice needs my company's address",
+    "Cannot log in",
+    "Session link does not work",
+    "Wrong time zone on my booking",
+    "Account suspended",
+)
+COMMENT_BODIES = (
+    "Thanks for reaching out, we are looking into it.",
+    "Could you send us a screenshot of the error?",
+    "I tried again and it still does not work.",
+    "This has been fixed on our side, please try again.",
+    "Thank you, it works now.",
+    "We have escalated this to the finance team.",
+)
+INTERNAL_NOTES = (
+    "Checked the payment provider: the second charge was voided.",
+    "Customer has had three similar issues this month, keep an eye on it.",
+    "Consultant confirmed the no-show, refund approved.",
+    "Duplicate of an earlier ticket.",
+)
+NOTIFICATION_TITLES = (
+    "Your session is confirmed",
+    "Reminder: your session is tomorrow",
+    "Payment received",
+    "Your report is ready",
+    "New message",
+    "Your ticket was updated",
+    "Refund processed",
+    "A new article from your consultant",
+)
+REFUND_REASONS = (
+    "Session ended early.",
+    "Consultant cancelled.",
+    "Charged twice.",
+    "Client not satisfied with the session.",
+)
+
+USER_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+    "Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
+    "ConsultingApp/3.4.1 (Android 14)",
+    "ConsultingApp/3.4.0 (iOS 17.5)",
+    "python-requests/2.32.3",
+)
+SYSTEM_LOGGERS = (
+    "billing.services",
+    "billing.tasks",
+    "support.services",
+    "accounts.backends",
+    "attachments.services",
+    "backups.tasks",
+    "analytics.tasks",
+    "accounts.tasks",
+    "django.request",
+    "celery.worker",
+)
+SYSTEM_MESSAGES = {
+    "INFO": ("Backup finished", "KPI computation finished", "Expired roles revoked", "Notifications delivered"),
+    "WARNING": (
+        "Payment provider answered slowly (4.2s)",
+        "Login refused for a suspended user",
+        "Upload rejected: file too large",
+        "SMS provider rate limit reached, retrying",
+        "Ticket SLA about to be breached",
+    ),
+    "ERROR": (
+        "Payment provider returned 502",
+        "Sending e-mail failed: connection reset",
+        "Thumbnail generation failed: cannot identify image file",
+        "Push delivery failed: token expired",
+    ),
+    "CRITICAL": ("Backup failed: disk full", "Database connection pool exhausted"),
+}
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/app/billing/services.py", line 88, in payment_capture\n'
+    "    response = provider.capture(payment.provider_reference)\n"
+    '  File "/app/billing/providers.py", line 41, in capture\n'
+    "    response.raise_for_status()\n"
+    "requests.exceptions.HTTPError: 502 Server Error: Bad Gateway\n"
+)

@@ -1,0 +1,72 @@
+"""Writes that span every app: seeding the demo data."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+
+from accounts.models import User
+from accounts.services import rbac_seed
+from billing.services import service_commission_seed_platform_default
+from consultants.services import specialties_seed_defaults
+from core import demo_data
+from core.demo_data.context import DemoContext
+from core.demo_data.plan import DemoPlan
+from core.demo_data.writer import TableWriter
+
+# Every demo user signs in with this password (hashed once: a slow hash per user would take hours).
+DEMO_USER_PASSWORD = "demo-user-2026"  # noqa: S105 (documented in --help; demo accounts only)
+
+
+@dataclass(frozen=True)
+class DemoSeedResult:
+    created: bool
+    # Rows written per model label ("consultants.Booking": 1000, ...); empty when nothing was created.
+    counts: dict[str, int]
+
+
+def demo_data_present() -> bool:
+    """Whether the demo data is already there: any user with an e-mail address at the demo domain."""
+    return User.objects.filter(email__iendswith=f"@{demo_data.DEMO_EMAIL_DOMAIN}").exists()
+
+
+def demo_data_seed(
+    *,
+    plan: DemoPlan,
+    seed: int,
+    progress: Callable[[int], object] = lambda rows: None,
+    on_stage: Callable[[str], object] = lambda stage: None,
+) -> DemoSeedResult:
+    """Fill every table with linked demo rows sized by ``plan``, reproducibly for a given ``seed``.
+
+    Does nothing (``created=False``) when ``demo_data_present()``. Seeds the RBAC catalog, the default
+    specialties and the default commission first (idempotent). All or nothing: the rows are written in
+    one transaction, and the demo files it stored are deleted again if anything fails. ``progress`` is
+    called with the number of rows written as they are written, ``on_stage`` with what it works on now.
+    """
+    stored_files: list[str] = []
+    try:
+        with transaction.atomic():
+            if demo_data_present():
+                return DemoSeedResult(created=False, counts={})
+            rbac_seed()
+            specialties_seed_defaults()
+            service_commission_seed_platform_default()
+            writer = TableWriter(connection=connection, progress=progress)
+            password_hash = make_password(DEMO_USER_PASSWORD)
+            ctx = DemoContext.create(seed=seed, plan=plan, writer=writer, password_hash=password_hash)
+            stored_files = ctx.stored_files
+            for step in demo_data.STEPS:
+                on_stage(step.__name__.removeprefix("seed_").replace("_", " "))
+                step(ctx)
+            writer.finish()
+            # PostgreSQL checks the deferred foreign keys of every row now: a long, silent minute at scale 1000.
+            on_stage("committing")
+    except BaseException:
+        # Files are outside the transaction: remove what this run stored so a failure leaves nothing.
+        for name in stored_files:
+            default_storage.delete(name)
+        raise
+    return DemoSeedResult(created=True, counts=dict(writer.counts))
