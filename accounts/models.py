@@ -177,6 +177,11 @@ class UserRole(models.Model):
     )
     assigned_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty means the role never expires.")
+    # Book-keeping of the role-expiry job, so that each notice goes out once.
+    expiry_warning_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    lapsed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the expiry job recorded that the role lapsed."
+    )
 
     objects = UserRoleQuerySet.as_manager()
 
@@ -190,7 +195,7 @@ class UserRole(models.Model):
             ),
         ]
         indexes = [
-            # The role-expiry job scans assignments that expire soon.
+            # The role-expiry job scans assignments that expire soon or have just lapsed.
             models.Index(fields=["expires_at"], name="accounts_userrole_expires_idx"),
         ]
 

@@ -6,8 +6,11 @@ answered from our rows: the row (resource ``support.supportticket``, action ``as
 codename splits back into (resource, action) at its last underscore; ``resource_action_from_codename``
 does that and the catalog refuses a model name that would break it.
 
-The grants below are model-level: a consultant "may change bookings", and which bookings are theirs is
-decided per object (django-guardian and the selectors), not here.
+A role grant is model-wide: it covers every object of the model (``accounts.backends``). So the
+CONSULTANT and CLIENT roles carry only what is not about someone else's objects: creating things and
+reading public reference data. Their access to their own bookings, reports and studies comes from
+per-object grants (django-guardian, ``consultants.ownership``), and a client's own tickets from the
+help center's requester scoping. See docs/decisions/0007-rbac-backend-and-caching.md.
 """
 
 from collections.abc import Iterator
@@ -73,26 +76,17 @@ SYSTEM_ROLES: dict[str, RoleSpec] = {
         withheld=frozenset({"backups.restore_backup", "auditing.delete_systemlog"}),
     ),
     CONSULTANT: RoleSpec(
-        description="A consultant: their services, sessions, reports, studies, articles and messages.",
+        description="A consultant: offers services, writes reports, studies, articles and messages. "
+        "Sees and changes their own sessions and deliverables through per-object grants.",
         grants=frozenset(
             {
                 "consultants.view_service",
                 "consultants.add_service",
-                "consultants.change_service",
-                "consultants.view_booking",
-                "consultants.change_booking",
-                "consultants.view_report",
                 "consultants.add_report",
-                "consultants.change_report",
-                "consultants.view_feasibilitystudy",
                 "consultants.add_feasibilitystudy",
-                "consultants.change_feasibilitystudy",
                 "consultants.view_article",
                 "consultants.add_article",
-                "consultants.change_article",
-                "consultants.view_message",
                 "consultants.add_message",
-                "consultants.change_message",
                 # Reference data a consultant picks from when describing a service.
                 "consultants.view_specialty",
                 "consultants.view_servicecategory",
@@ -100,21 +94,16 @@ SYSTEM_ROLES: dict[str, RoleSpec] = {
         ),
     ),
     CLIENT: RoleSpec(
-        description="A client: books and pays for sessions, reads deliverables, raises support tickets.",
+        description="A client: books sessions, writes messages, reads articles and raises support tickets. "
+        "Sees their own sessions, deliverables and tickets only.",
         grants=frozenset(
             {
-                "support.view_supportticket",
                 "support.add_supportticket",
-                "support.view_ticketcomment",
                 "support.add_ticketcomment",
-                "consultants.view_booking",
                 "consultants.add_booking",
-                "consultants.view_message",
                 "consultants.add_message",
-                "consultants.view_report",
-                "consultants.view_feasibilitystudy",
+                "consultants.view_service",
                 "consultants.view_article",
-                "billing.view_payment",
             }
         ),
     ),

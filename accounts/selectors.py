@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.apps import apps
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Permission, UserRole
+from accounts.models import Permission, Role, UserRole
 
 
 @dataclass(frozen=True)
@@ -46,3 +48,84 @@ def user_permissions_resolve(*, user_id: int, at: datetime | None = None) -> Res
         if resource is not None:
             codenames.add(Permission(resource=resource, action=action).codename)
     return ResolvedPermissions(frozenset(codenames), min(expiries, default=None))
+
+
+def roles_with_counts() -> QuerySet[Role]:
+    """Every role with ``permission_count`` and ``holder_count`` (active holders), in one query."""
+    active_holders = Count("user_roles", filter=Q(user_roles__in=UserRole.objects.active()), distinct=True)
+    return Role.objects.annotate(
+        permission_count=Count("role_permissions", distinct=True), holder_count=active_holders
+    ).order_by("-is_system", "name")
+
+
+def role_holders(*, role: Role) -> QuerySet[UserRole]:
+    """The role's current (unexpired) assignments, newest first, with their users."""
+    return UserRole.objects.active().filter(role=role).select_related("user").order_by("-assigned_at")
+
+
+def user_role_assignments(*, user) -> QuerySet[UserRole]:
+    """All of a user's assignments, expired ones included (shown as such), with role and assigner."""
+    return UserRole.objects.filter(user=user).select_related("role", "assigned_by").order_by("role__name")
+
+
+def permission_holders(*, permission: Permission) -> QuerySet[UserRole]:
+    """Active assignments of roles that carry ``permission``, i.e. who holds it and through which role."""
+    return (
+        UserRole.objects.active()
+        .filter(role__role_permissions__permission=permission, user__is_active=True)
+        .select_related("user", "role")
+        .order_by("user__full_name", "role__name")
+    )
+
+
+MATRIX_ACTIONS = ("view", "add", "change", "delete")
+
+
+@dataclass(frozen=True)
+class PermissionMatrix:
+    actions: tuple[str, ...]
+    groups: list[dict]
+    granted_count: int
+    permission_count: int
+
+
+def permission_matrix(*, role: Role) -> PermissionMatrix:
+    """Every permission grouped by app, then resource, marked granted or not for ``role``. Two queries."""
+    granted = set(role.role_permissions.values_list("permission_id", flat=True))
+    rows: dict[str, dict] = {}
+    permissions = list(Permission.objects.order_by("resource", "action"))
+    for permission in permissions:
+        row = rows.setdefault(permission.resource, {"resource": permission.resource, "cells": {}, "extra": []})
+        cell = {
+            "id": permission.pk,
+            "codename": permission.codename,
+            "action": permission.action.replace("_", " "),
+            "granted": permission.pk in granted,
+        }
+        if permission.action in MATRIX_ACTIONS:
+            row["cells"][permission.action] = cell
+        else:
+            row["extra"].append(cell)
+    groups: dict[str, dict] = {}
+    for resource, row in rows.items():
+        app_label, _, model_name = resource.partition(".")
+        row["label"] = _resource_label(app_label, model_name)
+        row["all_granted"] = all(c["granted"] for c in [*row["cells"].values(), *row["extra"]])
+        row["cells"] = [row["cells"].get(action) for action in MATRIX_ACTIONS]
+        group = groups.setdefault(app_label, {"app_label": app_label, "app_name": _app_name(app_label), "rows": []})
+        group["rows"].append(row)
+    return PermissionMatrix(MATRIX_ACTIONS, list(groups.values()), len(granted), len(permissions))
+
+
+def _app_name(app_label: str) -> str:
+    try:
+        return str(apps.get_app_config(app_label).verbose_name)
+    except LookupError:
+        return app_label
+
+
+def _resource_label(app_label: str, model_name: str) -> str:
+    try:
+        return str(apps.get_model(app_label, model_name)._meta.verbose_name_plural).capitalize()
+    except LookupError:
+        return model_name.replace("_", " ").capitalize()  # a resource that is not a model (e.g. dashboard)

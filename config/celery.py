@@ -11,4 +11,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic job is listed here and nowhere else. Later capabilities add their entries.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "user-roles-expiry": {"task": "accounts.tasks.user_roles_expiry_task", "schedule": 15 * 60},
+}

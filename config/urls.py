@@ -8,5 +8,6 @@ admin.site.index_title = "Administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/access/", include("accounts.urls")),
     path("", include("core.urls")),
 ]

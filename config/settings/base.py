@@ -139,6 +139,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# How many days ahead the role-expiry job warns a role's holder and whoever granted it.
+ROLE_EXPIRY_WARNING_DAYS = env.int("ROLE_EXPIRY_WARNING_DAYS", default=3)
+
 # Demo data and the demo login may be created (seed_demo, create_demo_login). Off in production.
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
 

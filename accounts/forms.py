@@ -1,0 +1,65 @@
+"""Forms for users (Django's own assume a ``username``), roles and role grants."""
+
+import re
+
+from django import forms
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import Role, User
+
+
+class _UniqueEmailMixin:
+    """Rejects an e-mail address another user has in any letter case, with a readable error.
+
+    The database's case-insensitive unique index is the real guarantee; without this check its
+    violation would surface as a message naming the constraint.
+    """
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("A user with this e-mail address already exists.", code="unique")
+        return email
+
+
+class UserCreationForm(_UniqueEmailMixin, AdminUserCreationForm):
+    """The admin's "add user" form: e-mail, name, and a password typed twice (or none, if disabled)."""
+
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+
+class UserEditForm(_UniqueEmailMixin, UserChangeForm):
+    """The admin's "change user" form: every field; the password only through its own form."""
+
+    class Meta:
+        model = User
+        fields = "__all__"
+        field_classes = {}  # Django's form maps a `username` field we do not have
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(max_length=64, help_text="Upper case, e.g. FINANCE_REVIEWER.")
+    description = forms.CharField(required=False, widget=forms.TextInput(attrs={"size": 60}))
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip().upper()
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]{1,63}", name):
+            raise ValidationError("Use letters, digits and underscores, starting with a letter.")
+        return name
+
+
+class UserRoleGrantForm(forms.Form):
+    role = forms.ModelChoiceField(queryset=Role.objects.order_by("name"), empty_label="Choose a role…")
+    expires_at = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if expires_at is not None and expires_at <= timezone.now():
+            raise ValidationError("The expiry must be in the future.")
+        return expires_at

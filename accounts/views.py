@@ -1,0 +1,178 @@
+"""Staff pages for roles and permissions: the role matrix, a user's roles, who holds a permission.
+
+Each view checks its permission, validates a form, calls one service and redirects with a message.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.forms import RoleForm, UserRoleGrantForm
+from accounts.models import Permission, Role, User, UserRole
+from core.access import permission_required
+
+MANAGE = "accounts.manage_roles"
+
+
+def _report(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@permission_required("accounts.view_role")
+def role_list(request):
+    return render(
+        request,
+        "accounts/role_list.html",
+        {
+            "roles": selectors.roles_with_counts(),
+            "can_manage": request.user.has_perm(MANAGE),
+            "create_form": RoleForm(),
+        },
+    )
+
+
+@require_POST
+@permission_required(MANAGE)
+def role_create(request):
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            role = services.role_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _report(request, error)
+        else:
+            messages.success(request, f"Role {role.name} created. Now choose its permissions.")
+            return redirect("accounts:role_detail", role.pk)
+    else:
+        _report(request, ValidationError([e for errors in form.errors.values() for e in errors]))
+    return redirect("accounts:role_list")
+
+
+@permission_required("accounts.view_role")
+def role_detail(request, pk: int):
+    role = get_object_or_404(Role, pk=pk)
+    matrix = selectors.permission_matrix(role=role)
+    holders = list(selectors.role_holders(role=role)[:51])
+    return render(
+        request,
+        "accounts/role_detail.html",
+        {
+            "role": role,
+            "role_form": RoleForm(initial={"name": role.name, "description": role.description}),
+            "matrix": matrix.groups,
+            "actions": matrix.actions,
+            "granted_count": matrix.granted_count,
+            "permission_count": matrix.permission_count,
+            "holders": holders[:50],
+            "more_holders": len(holders) > 50,
+            "can_manage": request.user.has_perm(MANAGE),
+        },
+    )
+
+
+@require_POST
+@permission_required(MANAGE)
+def role_update(request, pk: int):
+    role = get_object_or_404(Role, pk=pk)
+    form = RoleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        services.role_update(role=role, actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, "Role details saved.")
+    return redirect("accounts:role_detail", role.pk)
+
+
+@require_POST
+@permission_required(MANAGE)
+def role_permissions(request, pk: int):
+    role = get_object_or_404(Role, pk=pk)
+    try:
+        ids = {int(value) for value in request.POST.getlist("permission")}
+        added, removed = services.role_permissions_set(role=role, permission_ids=ids, actor=request.user)
+    except ValueError:
+        messages.error(request, "The form was tampered with: permission ids must be numbers.")
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, f"Permissions of {role.name} saved: {len(added)} added, {len(removed)} removed.")
+    return redirect("accounts:role_detail", role.pk)
+
+
+@require_POST
+@permission_required(MANAGE)
+def role_delete(request, pk: int):
+    role = get_object_or_404(Role, pk=pk)
+    try:
+        services.role_delete(role=role, actor=request.user)
+    except ValidationError as error:
+        _report(request, error)
+        return redirect("accounts:role_detail", role.pk)
+    messages.success(request, f"Role {role.name} deleted.")
+    return redirect("accounts:role_list")
+
+
+@permission_required("accounts.view_userrole")
+def user_roles(request, user_id: int):
+    subject = get_object_or_404(User, pk=user_id)
+    return render(
+        request,
+        "accounts/user_roles.html",
+        {
+            "subject": subject,
+            "assignments": selectors.user_role_assignments(user=subject),
+            "grant_form": UserRoleGrantForm(),
+            "can_manage": request.user.has_perm(MANAGE),
+        },
+    )
+
+
+@require_POST
+@permission_required(MANAGE)
+def user_role_grant(request, user_id: int):
+    subject = get_object_or_404(User, pk=user_id)
+    form = UserRoleGrantForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        assignment = services.user_role_grant(user=subject, actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        until = f" until {assignment.expires_at:%Y-%m-%d %H:%M}" if assignment.expires_at else ""
+        messages.success(request, f"{subject} now holds {assignment.role.name}{until}.")
+    return redirect("accounts:user_roles", subject.pk)
+
+
+@require_POST
+@permission_required(MANAGE)
+def user_role_revoke(request, user_id: int, assignment_id: int):
+    assignment = get_object_or_404(UserRole.objects.select_related("role", "user"), pk=assignment_id, user_id=user_id)
+    try:
+        services.user_role_revoke(assignment=assignment, actor=request.user)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, f"{assignment.role.name} revoked from {assignment.user}.")
+    return redirect("accounts:user_roles", user_id)
+
+
+@permission_required("accounts.view_userrole", "accounts.view_permission")
+def permission_holders(request):
+    permission = None
+    raw = request.GET.get("permission", "")
+    if raw.isdigit():
+        permission = Permission.objects.filter(pk=int(raw)).first()
+    context = {"permissions": Permission.objects.order_by("resource", "action"), "permission": permission}
+    if permission is not None:
+        context["granting_roles"] = Role.objects.filter(role_permissions__permission=permission).order_by("name")
+        page = Paginator(selectors.permission_holders(permission=permission), 50).get_page(request.GET.get("page"))
+        context.update(page_obj=page, querystring_base=f"permission={permission.pk}&")
+    return render(request, "accounts/permission_holders.html", context)
