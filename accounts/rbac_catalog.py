@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.apps import apps
+from guardian.models import UserObjectPermissionBase
 
 RBAC_APP_LABELS = ("accounts", "consultants", "billing", "support", "attachments", "auditing", "analytics", "backups")
 CRUD_ACTIONS = ("view", "add", "change", "delete")
@@ -144,6 +145,8 @@ def resource_action_from_codename(codename: str) -> tuple[str, str]:
 def _crud_permissions() -> Iterator[PermissionSpec]:
     for app_label in RBAC_APP_LABELS:
         for model in apps.get_app_config(app_label).get_models():
+            if issubclass(model, UserObjectPermissionBase):
+                continue  # guardian's per-object grant tables are plumbing, granted by code, not by roles
             model_name = model._meta.model_name
             if "_" in model_name:
                 raise ValueError(f"model name {model_name!r} contains '_': its permission codenames are ambiguous")
