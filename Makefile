@@ -49,6 +49,7 @@ format: install
 ## bench: benchmarks against PostgreSQL (DATABASE_URL's server); prints ratios against in-run baselines
 bench: install
 	$(PY) bench/changelists.py
+	$(PY) bench/permissions.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache artifacts
