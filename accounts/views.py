@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors, services
 from accounts.forms import RoleForm, UserRoleGrantForm
@@ -22,6 +22,7 @@ def _report(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+@require_GET
 @permission_required("accounts.view_role")
 def role_list(request):
     return render(
@@ -52,6 +53,7 @@ def role_create(request):
     return redirect("accounts:role_list")
 
 
+@require_GET
 @permission_required("accounts.view_role")
 def role_detail(request, pk: int):
     role = get_object_or_404(Role, pk=pk)
@@ -119,6 +121,7 @@ def role_delete(request, pk: int):
     return redirect("accounts:role_list")
 
 
+@require_GET
 @permission_required("accounts.view_userrole")
 def user_roles(request, user_id: int):
     subject = get_object_or_404(User, pk=user_id)
@@ -164,6 +167,7 @@ def user_role_revoke(request, user_id: int, assignment_id: int):
     return redirect("accounts:user_roles", user_id)
 
 
+@require_GET
 @permission_required("accounts.view_userrole", "accounts.view_permission")
 def permission_holders(request):
     permission = None
