@@ -46,14 +46,15 @@ class AuditLog(models.Model):
             models.CheckConstraint(condition=models.Q(action__in=AuditAction.values), name="auditing_action_valid"),
         ]
         indexes = [
-            # The viewer's default page and date-range filter: newest first.
-            models.Index(fields=["-created_at"], name="auditing_audit_created_idx"),
+            # The viewer's default page and date-range filter: newest first (id breaks ties, so a page
+            # never sorts a pile of rows sharing one timestamp).
+            models.Index(fields=["-created_at", "-id"], name="auditing_audit_created_idx"),
             # An entity's full history.
             models.Index(fields=["entity_type", "entity_id", "-created_at"], name="auditing_audit_entity_idx"),
             # What one person did.
             models.Index(fields=["actor", "-created_at"], name="auditing_audit_actor_idx"),
             # Filtering by action over a date range.
-            models.Index(fields=["action", "-created_at"], name="auditing_audit_action_idx"),
+            models.Index(fields=["action", "-created_at", "-id"], name="auditing_audit_action_idx"),
             models.Index(fields=["ip_address"], name="auditing_audit_ip_idx"),
         ]
 

@@ -100,6 +100,9 @@ class Payment(TimeStampedModel):
             # Finance lists and revenue KPIs: payments by status and payment date.
             models.Index(fields=["status", "-paid_at"], name="billing_payment_status_idx"),
             models.Index(fields=["-paid_at"], name="billing_payment_paid_idx"),
+            # The staff list, newest first, plain and filtered by status (id breaks timestamp ties).
+            models.Index(fields=["-created_at", "-id"], name="billing_payment_created_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="billing_pay_status_created_idx"),
         ]
 
     def __str__(self):

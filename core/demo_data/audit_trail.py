@@ -47,7 +47,7 @@ def seed_audit_logs(ctx: DemoContext) -> None:
 
 def _row(ctx: DemoContext, pk: int, event: Event) -> tuple:
     action, actor_id, actor_label, entity_type, entity_id, changes, when = event
-    when = min(when, ctx.now - timedelta(seconds=1))
+    when = ctx.not_after_now(when)
     # A background job acts without a request behind it: no address, browser or request id.
     ip, agent, request = (ip_address(ctx), user_agent(ctx), request_id(ctx)) if actor_id else (None, "", "")
     return (pk, action, actor_id, actor_label, entity_type, entity_id, changes, ip, agent, request, when)

@@ -124,8 +124,17 @@ class DemoContext:
 
     def after(self, moment: datetime, *, max_hours: float, min_hours: float = 0.0) -> datetime:
         """A moment a little after ``moment``, never later than now."""
-        later = moment + timedelta(hours=self.rng.uniform(min_hours, max_hours))
-        return min(later, self.now)
+        return self.not_after_now(moment + timedelta(hours=self.rng.uniform(min_hours, max_hours)))
+
+    def not_after_now(self, moment: datetime) -> datetime:
+        """``moment``, or for one in the future a moment within the last hour.
+
+        Clamping to ``now`` itself would pile thousands of rows on one timestamp, which no real table
+        has and which makes every "newest first" page sort that whole pile.
+        """
+        if moment < self.now:
+            return moment
+        return self.now - timedelta(seconds=self.rng.uniform(1, 3600))
 
     def sample_every(self, total: int) -> int:
         """Keep one row in this many so that about ``SAMPLE_SIZE`` of ``total`` are kept."""

@@ -118,7 +118,7 @@ def _message_row(ctx: DemoContext, pk: int) -> tuple:
     pair = (booking.client_id, booking.consultant_user_id)
     sender, recipient = pair if ctx.rng.random() < 0.5 else pair[::-1]
     sent = ctx.moment(booking.scheduled_at - timedelta(days=7), booking.scheduled_at + timedelta(days=7))
-    sent = min(max(sent, ctx.start), ctx.now - timedelta(minutes=1))
+    sent = ctx.not_after_now(max(sent, ctx.start))
     read_at = ctx.after(sent, max_hours=48) if ctx.rng.random() < 0.7 else None
     status = MessageStatus.READ if read_at else ctx.pick([MessageStatus.SENT, MessageStatus.DELIVERED])
     booking_id = booking.id if ctx.rng.random() < 0.6 else None

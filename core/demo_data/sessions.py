@@ -59,7 +59,7 @@ def seed_sessions(ctx: DemoContext) -> None:
 def _add_booking(ctx: DemoContext, chunk: _Chunk, pk: int, splits: Splits, *, keep: bool) -> None:
     service, client_id = ctx.pick(ctx.services), ctx.pick(ctx.client_ids)
     scheduled, status = _schedule(ctx)
-    created = min(scheduled - timedelta(hours=ctx.rng.uniform(2, 24 * 21)), ctx.now - timedelta(minutes=5))
+    created = ctx.not_after_now(scheduled - timedelta(hours=ctx.rng.uniform(2, 24 * 21)))
     booking = BookingRef(
         pk, client_id, service.consultant_id, service.consultant_user_id, scheduled, status, service.price
     )

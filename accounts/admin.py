@@ -1,0 +1,120 @@
+"""Admin for people and access: users, roles, permissions, role assignments and notifications.
+
+Roles, permissions and grants are read-only here: they change only through the role pages
+(``accounts.urls``), whose services refuse privilege escalation, protect system roles and the last
+SUPER_ADMIN, and audit every change. A model form in the admin would skip all of that.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils.html import format_html
+
+from accounts.forms import UserCreationForm, UserEditForm
+from accounts.models import Notification, Permission, Role, RolePermission, User, UserRole
+from core.admin_performance import LargeTableAdminMixin
+from core.admin_readonly import ReadOnlyAdminMixin
+
+# Roles replace Django's groups (accounts.backends ignores them); a Group page would grant nothing.
+admin.site.unregister(Group)
+
+
+class UserRoleInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = UserRole
+    fk_name = "user"  # UserRole points at a user twice: the holder and `assigned_by`
+    fields = ("role", "assigned_by", "assigned_at", "expires_at")
+
+
+@admin.register(User)
+class UserAdmin(LargeTableAdminMixin, DjangoUserAdmin):
+    # Clients sign up without bound, so the user list gets the large-table treatment too.
+    form = UserEditForm
+    add_form = UserCreationForm
+    list_display = ("email", "full_name", "status", "is_staff", "is_active", "created_at")
+    list_filter = ("status", "is_staff", "is_superuser", "is_active")
+    search_fields = ("email", "full_name", "phone")
+    ordering = ("-id",)
+    # `is_superuser` bypasses every role; it belongs to the bootstrap account only, so nobody can grant
+    # it (themselves included) through a form.
+    readonly_fields = ("is_superuser", "roles_page", "last_login", "created_at", "updated_at")
+    filter_horizontal = ()
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("full_name", "phone")}),
+        # Roles (the inline below) are what grant permissions: our backend ignores Django's groups and
+        # per-user permissions, so they are not offered here.
+        ("Access", {"fields": ("status", "is_active", "is_staff", "is_superuser", "roles_page")}),
+        ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    inlines = (UserRoleInline,)
+
+    @admin.display(description="roles")
+    def roles_page(self, user: User) -> str:
+        if user.pk is None:
+            return "Grant roles once the user is saved."
+        return format_html('<a href="{}">Grant or revoke roles</a>', reverse("accounts:user_roles", args=[user.pk]))
+
+
+class RolePermissionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = RolePermission
+    fields = ("permission", "created_at")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(Role)
+class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "is_system", "description", "role_page")
+    list_filter = ("is_system",)
+    search_fields = ("name", "description")
+    inlines = (RolePermissionInline,)
+
+    @admin.display(description="change")
+    def role_page(self, role: Role) -> str:
+        return format_html('<a href="{}">Role page</a>', reverse("accounts:role_detail", args=[role.pk]))
+
+
+@admin.register(Permission)
+class PermissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # The catalog is seeded (`seed_rbac`); editing a row would change what every role holding it grants.
+    list_display = ("codename", "resource", "action", "description")
+    search_fields = ("resource", "action", "description")
+
+
+@admin.register(RolePermission)
+class RolePermissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("role", "permission", "created_at")
+    list_filter = ("role",)
+    search_fields = ("role__name", "permission__resource", "permission__action")
+    list_select_related = ("role", "permission")
+
+
+@admin.register(UserRole)
+class UserRoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "role", "assigned_by", "assigned_at", "expires_at")
+    list_filter = ("role", "expires_at")
+    search_fields = ("user__email", "user__full_name")
+    list_select_related = ("user", "role", "assigned_by")
+
+
+@admin.register(Notification)
+class NotificationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+    # No `sent_at`: a formatted date costs ~80 µs a cell, and rows, not queries, are this page's cost.
+    list_display = ("title", "user", "channel", "status", "created_at", "read_at")
+    list_filter = ("status", "channel")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    search_fields = ("=user__email",)
+    search_help_text = "The recipient's exact e-mail address."
+    autocomplete_fields = ("user",)
+    list_select_related = ("user",)
+    readonly_fields = ("created_at", "updated_at")

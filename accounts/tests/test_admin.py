@@ -1,0 +1,104 @@
+"""The user admin works with our e-mail-keyed user model."""
+
+import pytest
+from django.contrib.auth import authenticate
+from django.urls import reverse
+
+from accounts.models import User, UserRole
+from accounts.tests.factories import RoleFactory, UserFactory
+from core.tests.admin_rows import admin_url
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-and-unusual-passphrase"
+
+
+def add_user_form(**changes) -> dict:
+    data = {
+        "email": "New.Person@Example.com",
+        "full_name": "New Person",
+        "usable_password": "true",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "user_roles-TOTAL_FORMS": 0,
+        "user_roles-INITIAL_FORMS": 0,
+    }
+    return {**data, **changes}
+
+
+def test_staff_adds_a_user_who_then_signs_in_by_email(admin_client):
+    # when a superuser adds a user with a password typed twice
+    response = admin_client.post(admin_url(User, "add"), add_user_form())
+    # then the user exists, with the e-mail address in lower case, and signs in with it
+    assert response.status_code == 302
+    user = User.objects.get(email="new.person@example.com")
+    assert user.full_name == "New Person"
+    assert authenticate(username="NEW.person@example.com", password=PASSWORD) == user
+
+
+def test_mismatched_passwords_are_refused(admin_client):
+    response = admin_client.post(admin_url(User, "add"), add_user_form(password2="something-else-entirely"))
+    assert response.status_code == 200
+    assert "password2" in response.context["adminform"].form.errors
+    assert not User.objects.filter(email="new.person@example.com").exists()
+
+
+def test_an_email_taken_in_another_letter_case_is_refused(admin_client):
+    UserFactory(email="new.person@example.com")
+    response = admin_client.post(admin_url(User, "add"), add_user_form())
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == ["A user with this e-mail address already exists."]
+
+
+def test_staff_changes_a_user_without_touching_the_password(admin_client):
+    # given a user
+    user = UserFactory(full_name="Old Name")
+    password_hash = user.password
+    data = {
+        "email": user.email,
+        "full_name": "New Name",
+        "phone": user.phone,
+        "status": user.status,
+        "is_active": "on",
+        "user_roles-TOTAL_FORMS": 0,
+        "user_roles-INITIAL_FORMS": 0,
+    }
+    # when their name is changed in the admin
+    response = admin_client.post(admin_url(User, "change", user.pk), data)
+    # then it is saved and their password is untouched
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.full_name, user.password) == ("New Name", password_hash)
+
+
+def test_roles_are_not_granted_through_the_user_page_but_linked_from_it(admin_client):
+    # given a user and a role
+    user = UserFactory()
+    role = RoleFactory(name="FINANCE_REVIEWER")
+    url = admin_url(User, "change", user.pk)
+    data = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "status": user.status,
+        "is_active": "on",
+        "user_roles-TOTAL_FORMS": 1,
+        "user_roles-INITIAL_FORMS": 0,
+        "user_roles-0-role": role.pk,
+    }
+    # when a superuser posts a role grant through the user's admin page
+    admin_client.post(url, data)
+    # then no role is granted: grants go through the role pages, which the user's page links to
+    assert not UserRole.objects.filter(user=user).exists()
+    assert reverse("accounts:user_roles", args=[user.pk]) in admin_client.get(url).content.decode()
+
+
+def test_nobody_can_make_a_superuser_through_the_admin(admin_client):
+    from accounts.tests.factories import UserFactory
+
+    # given a staff user edited in the admin
+    user = UserFactory(is_staff=True)
+    url = f"/admin/accounts/user/{user.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    # then the superuser flag is shown but not editable
+    assert 'name="is_superuser"' not in page

@@ -1,0 +1,14 @@
+"""Admin for the record of database backups."""
+
+from django.contrib import admin
+
+from backups.models import Backup
+
+
+@admin.register(Backup)
+class BackupAdmin(admin.ModelAdmin):
+    list_display = ("id", "backup_type", "status", "location", "size_bytes", "started_at", "finished_at")
+    list_filter = ("backup_type", "status", "is_encrypted")
+    date_hierarchy = "created_at"
+    search_fields = ("location", "checksum_sha256")
+    readonly_fields = ("created_at", "updated_at")

@@ -1,0 +1,64 @@
+"""The ticket admin hands tickets over through `ticket_assign`, like every other way of assigning."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from accounts.tests.factories import UserFactory
+from auditing.models import AuditLog
+from core.tests.admin_rows import admin_url
+from support.models import SupportTicket
+from support.tests.factories import SupportTicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def ticket_form(ticket: SupportTicket, **changes) -> dict:
+    data = {
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "requester": ticket.requester_id,
+        "assignee": ticket.assignee_id or "",
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "comments-TOTAL_FORMS": 0,
+        "comments-INITIAL_FORMS": 0,
+    }
+    return {**data, **changes}
+
+
+def test_assigning_in_the_admin_grants_the_assignee_the_ticket_and_is_audited(admin_client):
+    # given an unassigned ticket and a staff member
+    ticket = SupportTicketFactory()
+    agent = UserFactory(is_staff=True)
+    # when a superuser assigns it in the admin
+    response = admin_client.post(admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, assignee=agent.pk))
+    # then the agent holds it, may work on it, and the hand-over is in the audit trail
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
+    assert get_user_model().objects.get(pk=agent.pk).has_perm("support.change_supportticket", ticket)
+    assert AuditLog.objects.filter(entity_type="support.supportticket", entity_id=str(ticket.pk)).exists()
+
+
+def test_a_ticket_cannot_be_assigned_to_a_client(admin_client):
+    # given a ticket and a client (not staff)
+    ticket = SupportTicketFactory()
+    client_user = UserFactory(is_staff=False)
+    # when a superuser tries to assign it to them
+    response = admin_client.post(
+        admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, assignee=client_user.pk)
+    )
+    # then the form says no and nothing changes
+    assert response.status_code == 200
+    assert "assignee" in response.context["adminform"].form.errors
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_other_changes_leave_the_assignment_alone(admin_client):
+    ticket = SupportTicketFactory()
+    response = admin_client.post(admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, subject="New"))
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.assignee) == ("New", None)
+    assert not AuditLog.objects.filter(entity_type="support.supportticket").exists()
