@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from accounts.forms import UserCreationForm, UserEditForm
 from accounts.models import Notification, Permission, Role, RolePermission, User, UserRole
+from accounts.selectors import user_may_be_managed_by
 from core.admin_performance import LargeTableAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
 
@@ -57,6 +58,20 @@ class UserAdmin(LargeTableAdminMixin, DjangoUserAdmin):
         ),
     )
     inlines = (UserRoleInline,)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        """Also refuses accounts stronger than the actor's own: editing them would be a takeover."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or user_may_be_managed_by(subject=obj, actor=request.user))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or user_may_be_managed_by(subject=obj, actor=request.user))
+
+    def get_form(self, request, obj=None, **kwargs):
+        # The edit form checks suspensions against the RBAC invariants on behalf of this actor.
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
 
     @admin.display(description="roles")
     def roles_page(self, user: User) -> str:

@@ -7,7 +7,8 @@ from accounts.models import UserStatus
 from accounts.permission_cache import cached_permissions
 
 
-def _may_hold_permissions(user) -> bool:
+def may_hold_permissions(user) -> bool:
+    """Whether ``user`` can hold any permission at all: signed in, active and not suspended."""
     return bool(
         user is not None
         and not user.is_anonymous
@@ -39,7 +40,7 @@ class EmailBackend(ModelBackend):
         return set()
 
     def get_all_permissions(self, user_obj, obj=None):
-        if not _may_hold_permissions(user_obj):
+        if not may_hold_permissions(user_obj):
             return set()
         resolved = getattr(user_obj, "_rbac_permissions", None)
         if resolved is None or not resolved.holds_at(timezone.now()):

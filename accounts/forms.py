@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.services import user_access_change_check
 
 
 class _UniqueEmailMixin:
@@ -33,7 +34,27 @@ class UserCreationForm(_UniqueEmailMixin, AdminUserCreationForm):
 
 
 class UserEditForm(_UniqueEmailMixin, UserChangeForm):
-    """The admin's "change user" form: every field; the password only through its own form."""
+    """The admin's "change user" form: every field; the password only through its own form.
+
+    Suspending or deactivating someone is checked against the RBAC invariants (never the last lasting
+    SUPER_ADMIN, never oneself, never someone stronger) for ``actor``, set by the admin.
+    """
+
+    actor = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.actor is not None and self.instance.pk and {"status", "is_active"} & set(self.changed_data):
+            try:
+                user_access_change_check(
+                    user=self.instance,
+                    actor=self.actor,
+                    new_status=cleaned.get("status", self.instance.status),
+                    new_is_active=cleaned.get("is_active", self.instance.is_active),
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
     class Meta:
         model = User

@@ -7,7 +7,7 @@ from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Permission, Role, UserRole
+from accounts.models import Permission, Role, UserRole, UserStatus
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ def user_permissions_resolve(*, user_id: int, at: datetime | None = None) -> Res
 
 def roles_with_counts() -> QuerySet[Role]:
     """Every role with ``permission_count`` and ``holder_count`` (active holders), in one query."""
-    active_holders = Count("user_roles", filter=Q(user_roles__in=UserRole.objects.active()), distinct=True)
+    held = UserRole.objects.active().filter(user__is_active=True, user__status=UserStatus.ACTIVE)
+    active_holders = Count("user_roles", filter=Q(user_roles__in=held), distinct=True)
     return Role.objects.annotate(
         permission_count=Count("role_permissions", distinct=True), holder_count=active_holders
     ).order_by("-is_system", "name")
@@ -69,10 +70,10 @@ def user_role_assignments(*, user) -> QuerySet[UserRole]:
 
 
 def permission_holders(*, permission: Permission) -> QuerySet[UserRole]:
-    """Active assignments of roles that carry ``permission``, i.e. who holds it and through which role."""
+    """Active assignments of roles that carry ``permission`` to active, unsuspended users: who holds it."""
     return (
         UserRole.objects.active()
-        .filter(role__role_permissions__permission=permission, user__is_active=True)
+        .filter(role__role_permissions__permission=permission, user__is_active=True, user__status=UserStatus.ACTIVE)
         .select_related("user", "role")
         .order_by("user__full_name", "role__name")
     )
@@ -129,3 +130,17 @@ def _resource_label(app_label: str, model_name: str) -> str:
         return str(apps.get_model(app_label, model_name)._meta.verbose_name_plural).capitalize()
     except LookupError:
         return model_name.replace("_", " ").capitalize()  # a resource that is not a model (e.g. dashboard)
+
+
+def user_may_be_managed_by(*, subject, actor) -> bool:
+    """Whether ``actor`` holds everything ``subject`` holds, so acting on their account is no escalation.
+
+    Changing someone's password, e-mail or status is taking over their access: only those at least as
+    strong may. The bootstrap superuser is managed only by a superuser.
+    """
+    if actor.is_superuser:
+        return True
+    if subject.is_superuser:
+        return False
+    held = user_permissions_resolve(user_id=subject.pk).codenames
+    return all(actor.has_perm(codename) for codename in held)

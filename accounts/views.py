@@ -17,6 +17,13 @@ from core.access import permission_required
 MANAGE = "accounts.manage_roles"
 
 
+def _database_id(value: str) -> int:
+    """``value`` as a primary key; ``ValueError`` for anything that is not one (``"²"``, ``"1e9"``, 2**70)."""
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+        raise ValueError(f"not an id: {value!r}")
+    return int(value)
+
+
 def _report(request, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
@@ -97,7 +104,7 @@ def role_update(request, pk: int):
 def role_permissions(request, pk: int):
     role = get_object_or_404(Role, pk=pk)
     try:
-        ids = {int(value) for value in request.POST.getlist("permission")}
+        ids = {_database_id(value) for value in request.POST.getlist("permission")}
         added, removed = services.role_permissions_set(role=role, permission_ids=ids, actor=request.user)
     except ValueError:
         messages.error(request, "The form was tampered with: permission ids must be numbers.")
@@ -171,9 +178,10 @@ def user_role_revoke(request, user_id: int, assignment_id: int):
 @permission_required("accounts.view_userrole", "accounts.view_permission")
 def permission_holders(request):
     permission = None
-    raw = request.GET.get("permission", "")
-    if raw.isdigit():
-        permission = Permission.objects.filter(pk=int(raw)).first()
+    try:
+        permission = Permission.objects.filter(pk=_database_id(request.GET.get("permission", ""))).first()
+    except ValueError:
+        pass  # nothing chosen, or garbage in the address: show the chooser
     context = {"permissions": Permission.objects.order_by("resource", "action"), "permission": permission}
     if permission is not None:
         context["granting_roles"] = Role.objects.filter(role_permissions__permission=permission).order_by("name")

@@ -48,10 +48,11 @@ def owner_permissions_sync(*, model: type[models.Model], object_ids: Iterable[in
     ensured = 0
     for start in range(0, len(ids), BATCH_SIZE):
         batch = ids[start : start + BATCH_SIZE]
-        # Grants held by anyone but the current consultant (the object changed hands) go away.
-        object_permission_model.objects.filter(content_object_id__in=batch, permission__in=permissions).exclude(
-            user_id=models.F("content_object__consultant__user_id")
-        ).delete()
+        # Ownership grants of any other consultant (the object changed hands) go away. Only consultants'
+        # grants: view/change given to anyone else for another reason is not ownership's to remove.
+        object_permission_model.objects.filter(
+            content_object_id__in=batch, permission__in=permissions, user__consultant__isnull=False
+        ).exclude(user_id=models.F("content_object__consultant__user_id")).delete()
         owners = model.objects.filter(pk__in=batch).values_list("pk", "consultant__user_id")
         grants = [
             object_permission_model(content_object_id=object_id, user_id=owner_user_id, permission=permission)
@@ -61,3 +62,14 @@ def owner_permissions_sync(*, model: type[models.Model], object_ids: Iterable[in
         object_permission_model.objects.bulk_create(grants, ignore_conflicts=True, batch_size=BATCH_SIZE)
         ensured += len(grants)
     return ensured
+
+
+@transaction.atomic
+def consultant_owner_permissions_move(*, consultant_id: int, previous_user_id: int) -> None:
+    """Moves the ownership grants on everything a consultant owns from their previous account."""
+    for model, object_permission_model in OBJECT_PERMISSION_MODELS.items():
+        owned = model.objects.filter(consultant_id=consultant_id).values_list("pk", flat=True)
+        object_permission_model.objects.filter(
+            content_object_id__in=owned, user_id=previous_user_id, permission__in=_owner_permissions(model)
+        ).delete()
+        owner_permissions_sync(model=model, object_ids=owned)

@@ -78,6 +78,11 @@ def client_ip(meta: dict) -> str | None:
     return str(remote)
 
 
+def _is_trusted_remote(meta: dict) -> bool:
+    remote = _parse_ip(meta.get("REMOTE_ADDR", ""))
+    return remote is not None and _is_trusted(remote, _trusted_networks())
+
+
 def _trusted_networks():
     return [ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES]
 
@@ -100,7 +105,10 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming_id = request.headers.get("X-Request-ID", "")
+        # A request id is believed only from our own proxies; a client could otherwise stamp audit
+        # rows with an id of its choosing.
+        from_proxy = _is_trusted_remote(request.META)
+        incoming_id = request.headers.get("X-Request-ID", "") if from_proxy else ""
         context = RequestContext(
             user=getattr(request, "user", None),
             ip_address=client_ip(request.META),

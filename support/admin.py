@@ -12,8 +12,8 @@ class TicketCommentInline(admin.StackedInline):
     model = TicketComment
     extra = 0
     fields = ("author", "body", "is_internal", "created_at")
-    readonly_fields = ("created_at",)
-    autocomplete_fields = ("author",)
+    # A comment is written by whoever writes it: choosing its author would let staff speak as a client.
+    readonly_fields = ("author", "created_at")
 
 
 @admin.register(SupportTicket)
@@ -53,6 +53,14 @@ class SupportTicketAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         ticket_assign(ticket=obj, assignee=new_assignee, actor=request.user)
         obj.refresh_from_db(fields=["assignee", "updated_at"])
 
+    def save_formset(self, request, form, formset, change):
+        for comment in formset.save(commit=False):
+            if comment.author_id is None:
+                comment.author = request.user
+            comment.save()
+        for comment in formset.deleted_objects:
+            comment.delete()
+
 
 @admin.register(TicketComment)
 class TicketCommentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
@@ -62,6 +70,11 @@ class TicketCommentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     # Newest first here; the ticket page shows its thread oldest first (the model's ordering).
     ordering = ("-created_at",)
     search_fields = ("=ticket__reference", "=author__email")
-    autocomplete_fields = ("ticket", "author")
+    autocomplete_fields = ("ticket",)
     list_select_related = ("ticket", "author")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("author", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user  # comments are signed by their writer, never chosen
+        super().save_model(request, obj, form, change)

@@ -102,3 +102,64 @@ def test_nobody_can_make_a_superuser_through_the_admin(admin_client):
     page = admin_client.get(url).content.decode()
     # then the superuser flag is shown but not editable
     assert 'name="is_superuser"' not in page
+
+
+class TestAccountsStrongerThanTheActor:
+    """An ADMIN may manage users, but not take over or lock out anyone stronger than themselves."""
+
+    @pytest.fixture
+    def setup(self, client):
+        from django.core.management import call_command
+
+        from accounts.models import Role, UserRole
+        from accounts.tests.factories import UserFactory
+
+        call_command("seed_rbac", verbosity=0)
+        admin_user = UserFactory(is_staff=True)
+        UserRole.objects.create(user=admin_user, role=Role.objects.get(name="ADMIN"))
+        chief = UserFactory(is_staff=True)
+        UserRole.objects.create(user=chief, role=Role.objects.get(name="SUPER_ADMIN"))
+        bootstrap = UserFactory(is_staff=True, is_superuser=True)
+        client.force_login(admin_user)
+        return client, admin_user, chief, bootstrap
+
+    def test_an_admin_cannot_edit_or_reset_the_password_of_a_stronger_account(self, setup):
+        client, _, chief, bootstrap = setup
+        for target in (chief, bootstrap):
+            assert client.get(f"/admin/accounts/user/{target.pk}/password/").status_code == 403
+            response = client.post(
+                f"/admin/accounts/user/{target.pk}/change/",
+                {"email": target.email, "full_name": "x", "status": "SUSPENDED", "is_active": "on"},
+            )
+            assert response.status_code in (200, 403)
+            target.refresh_from_db()
+            assert target.status == "ACTIVE"
+
+    def test_an_admin_can_still_edit_a_client(self, setup):
+        from accounts.tests.factories import UserFactory
+
+        client, *_ = setup
+        customer = UserFactory()
+        assert client.get(f"/admin/accounts/user/{customer.pk}/change/").status_code == 200
+
+    def test_the_last_lasting_super_admin_cannot_be_suspended_even_by_the_bootstrap_account(self, setup):
+        from accounts.models import UserStatus
+
+        client, _, chief, bootstrap = setup
+        client.force_login(bootstrap)
+        response = client.post(
+            f"/admin/accounts/user/{chief.pk}/change/",
+            {
+                "email": chief.email,
+                "full_name": chief.full_name,
+                "status": "SUSPENDED",
+                "is_active": "on",
+                "is_staff": "on",
+                "user_roles-TOTAL_FORMS": "0",
+                "user_roles-INITIAL_FORMS": "0",
+            },
+        )
+        assert response.status_code == 200
+        assert "last lasting SUPER_ADMIN" in response.content.decode()
+        chief.refresh_from_db()
+        assert chief.status == UserStatus.ACTIVE

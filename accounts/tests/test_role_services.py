@@ -122,13 +122,43 @@ def test_granting_needs_manage_roles_and_a_future_expiry(roles, super_admin):
     assert not UserRole.objects.filter(user=client_user, role=roles[ADMIN]).exists()
 
 
-def test_nobody_grants_more_than_they_hold_not_even_to_themselves(roles, admin_user):
+def test_nobody_grants_more_than_they_hold_nor_changes_their_own_roles(roles, admin_user):
     # ADMIN may manage roles but lacks backups.restore_backup, which SUPER_ADMIN carries
-    with pytest.raises(ValidationError, match="cannot grant SUPER_ADMIN to yourself"):
+    with pytest.raises(ValidationError, match="your own roles"):
         services.user_role_grant(user=admin_user, role=roles[SUPER_ADMIN], actor=admin_user)
-    with pytest.raises(ValidationError, match="to others"):
+    with pytest.raises(ValidationError, match="cannot grant SUPER_ADMIN"):
         services.user_role_grant(user=UserFactory(), role=roles[SUPER_ADMIN], actor=admin_user)
-    assert not UserRole.objects.filter(role=roles[SUPER_ADMIN]).exclude(user__email__startswith="boss").exists()
+    own = UserRole.objects.get(user=admin_user)
+    with pytest.raises(ValidationError, match="your own roles"):
+        services.user_role_revoke(assignment=own, actor=admin_user)
+    assert not UserRole.objects.filter(role=roles[SUPER_ADMIN]).exists()
+
+
+def test_nobody_edits_or_revokes_what_they_do_not_hold(roles, admin_user, super_admin):
+    # given an ADMIN (without backups.restore_backup) facing the SUPER_ADMIN role and a SUPER_ADMIN
+    restore = Permission.objects.get(resource="backups.backup", action="restore")
+    admin_role = roles[ADMIN]
+    with_restore = set(admin_role.role_permissions.values_list("permission_id", flat=True)) | {restore.pk}
+    # then they can neither add it to a role (their own included) nor strip the stronger role or person
+    with pytest.raises(ValidationError, match="backups.restore_backup"):
+        services.role_permissions_set(role=admin_role, permission_ids=with_restore, actor=admin_user)
+    with pytest.raises(ValidationError, match="backups.restore_backup"):
+        services.role_permissions_set(role=roles[SUPER_ADMIN], permission_ids=set(), actor=admin_user)
+    with pytest.raises(ValidationError, match="cannot revoke SUPER_ADMIN"):
+        services.user_role_revoke(assignment=UserRole.objects.get(user=super_admin), actor=admin_user)
+    assert roles[SUPER_ADMIN].role_permissions.filter(permission=restore).exists()
+    assert not admin_role.role_permissions.filter(permission=restore).exists()
+
+
+def test_the_last_lasting_super_admin_cannot_be_given_an_expiry(roles, super_admin):
+    # a second SUPER_ADMIN (who may act on the first) tries to make the first's role expire
+    other = holder_of(roles[SUPER_ADMIN])
+    UserRole.objects.filter(user=other).update(expires_at=timezone.now() + timedelta(days=1))
+    with pytest.raises(ValidationError, match="without an expiry must remain"):
+        services.user_role_grant(
+            user=super_admin, role=roles[SUPER_ADMIN], expires_at=timezone.now() + timedelta(days=5), actor=other
+        )
+    assert UserRole.objects.get(user=super_admin).expires_at is None
 
 
 def test_a_grant_with_expiry_is_recorded_and_regranting_updates_it(roles, super_admin):
@@ -143,11 +173,12 @@ def test_a_grant_with_expiry_is_recorded_and_regranting_updates_it(roles, super_
 
 
 def test_the_last_super_admin_cannot_be_removed(roles, super_admin):
-    only = UserRole.objects.get(user=super_admin, role=roles[SUPER_ADMIN])
-    with pytest.raises(ValidationError, match="last active SUPER_ADMIN"):
-        services.user_role_revoke(assignment=only, actor=super_admin)
-    assert UserRole.objects.filter(pk=only.pk).exists()
-    # with a second one, revoking works
-    holder_of(roles[SUPER_ADMIN])
-    services.user_role_revoke(assignment=only, actor=super_admin)
-    assert not UserRole.objects.filter(pk=only.pk).exists()
+    # given two SUPER_ADMINs, one of whom revokes the other
+    colleague = holder_of(roles[SUPER_ADMIN])
+    services.user_role_revoke(assignment=UserRole.objects.get(user=super_admin), actor=colleague)
+    # when the last one is to be revoked by someone able to manage roles (the bootstrap superuser)
+    boss = UserFactory(is_superuser=True, is_staff=True)
+    last = UserRole.objects.get(user=colleague, role=roles[SUPER_ADMIN])
+    with pytest.raises(ValidationError, match="without an expiry must remain"):
+        services.user_role_revoke(assignment=last, actor=boss)
+    assert UserRole.objects.filter(pk=last.pk).exists()

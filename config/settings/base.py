@@ -123,10 +123,19 @@ STORAGES = {
 
 # Cache: Redis when REDIS_URL is set (shared across processes), otherwise per-process memory.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Keys carry the database's name, so several databases (tests, benchmarks, a restore) sharing one Redis
+# never read each other's cached permissions.
+CACHE_KEY_PREFIX = f"bo:{DATABASES['default']['NAME']}"
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
 
 # Celery: Redis broker when CELERY_BROKER_URL is set; otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

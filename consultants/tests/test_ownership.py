@@ -86,3 +86,40 @@ def test_staff_with_a_model_wide_role_grant_see_every_booking():
     staff = UserFactory(is_staff=True)
     UserRole.objects.create(user=staff, role=role)
     assert bookings_visible_to(user=fresh(staff)).count() == Booking.objects.count() == 3
+
+
+def test_moving_a_consultant_profile_to_another_account_moves_the_grants():
+    booking = BookingFactory()
+    consultant = booking.consultant
+    previous_user = consultant.user
+    from accounts.tests.factories import UserFactory
+
+    consultant.user = UserFactory()
+    consultant.save()
+    assert fresh(consultant.user).has_perm("consultants.view_booking", booking)
+    assert not fresh(previous_user).has_perm("consultants.view_booking", booking)
+
+
+def test_a_suspended_consultant_sees_nothing():
+    from accounts.models import UserStatus
+
+    booking = BookingFactory()
+    user = booking.consultant.user
+    user.status = UserStatus.SUSPENDED
+    user.save(update_fields=["status"])
+    assert not bookings_visible_to(user=fresh(user)).exists()
+    assert not fresh(user).has_perm("consultants.view_booking", booking)
+
+
+def test_ownership_never_removes_grants_it_did_not_give():
+    from django.contrib.auth.models import Permission as DjangoPermission
+
+    from accounts.tests.factories import UserFactory
+
+    booking = BookingFactory()
+    client_user = UserFactory()
+    view = DjangoPermission.objects.get(codename="view_booking")
+    BookingUserObjectPermission.objects.create(content_object=booking, user=client_user, permission=view)
+    booking.consultant = ConsultantFactory()
+    booking.save()
+    assert fresh(client_user).has_perm("consultants.view_booking", booking)

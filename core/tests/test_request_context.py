@@ -20,7 +20,10 @@ def test_client_ip_trusts_only_configured_proxies(settings, trusted, meta, expec
 
 
 @pytest.mark.django_db
-def test_each_request_gets_an_id_and_its_context_is_bound_only_during_the_request(client):
+def test_each_request_gets_an_id_and_its_context_is_bound_only_during_the_request(client, settings):
+    # a client's own request id is ignored; one from a trusted proxy is kept
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="forged")["X-Request-ID"] != "forged"
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
     response = client.get("/healthz", HTTP_USER_AGENT="probe/1.0", HTTP_X_REQUEST_ID="abc123")
     assert response["X-Request-ID"] == "abc123"
     assert client.get("/healthz")["X-Request-ID"] != "abc123"

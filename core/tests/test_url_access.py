@@ -26,13 +26,12 @@ ANONYMOUS, EXPIRED, SUSPENDED = "anonymous", "expired", "suspended"
 PERSONAS = (ANONYMOUS, CLIENT, CONSULTANT, EXPIRED, SUSPENDED, ADMIN, SUPER_ADMIN)
 EVERYONE = frozenset(PERSONAS)
 STAFF_ROLES = frozenset({ADMIN, SUPER_ADMIN})
-SIGNED_IN = frozenset({CLIENT, CONSULTANT, EXPIRED, ADMIN, SUPER_ADMIN})  # suspended sessions end
 NOBODY: frozenset[str] = frozenset()
 
 # (URL name pattern, personas allowed on GET, personas allowed on POST). First match wins.
 EXPECTED_ACCESS: tuple[tuple[str, frozenset, frozenset], ...] = (
     (r"core:healthz", EVERYONE, NOBODY),
-    (r"core:home", SIGNED_IN, NOBODY),
+    (r"core:home", STAFF_ROLES, NOBODY),
     (r"admin:login", EVERYONE, EVERYONE),  # the sign-in form itself; a failed POST re-shows it
     (r"admin:logout", EVERYONE, EVERYONE),  # signing out is harmless for anyone (GET redirects)
     (r"admin:.*", STAFF_ROLES, STAFF_ROLES),  # every other admin page: staff holding a staff role

@@ -54,3 +54,18 @@ def test_only_those_allowed_may_assign_and_only_to_staff(lead):
         ticket_assign(ticket=ticket, assignee=UserFactory(is_staff=False), actor=lead)
     ticket.refresh_from_db()
     assert ticket.assignee is None
+
+
+def test_an_agent_lists_exactly_the_tickets_assigned_to_them_in_two_queries(lead, django_assert_num_queries):
+    from support.selectors import tickets_visible_to
+
+    agent = UserFactory(is_staff=True)
+    mine = SupportTicketFactory.create_batch(3)
+    SupportTicketFactory.create_batch(4)
+    for ticket in mine:
+        ticket_assign(ticket=ticket, assignee=agent, actor=lead)
+    agent = fresh(agent)
+    agent.has_perm("support.view_supportticket")  # resolves the role-based set first (cached per request)
+    with django_assert_num_queries(2):  # the permission's id, then the tickets
+        assert set(tickets_visible_to(user=agent)) == set(mine)
+    assert len(tickets_visible_to(user=fresh(lead))) == 7

@@ -1,0 +1,50 @@
+"""Writes and rules about people and their access, one module per concern.
+
+``from accounts import services`` gives every service function, wherever it lives.
+"""
+
+from accounts.services.expiry import RoleExpiryResult, notifications_create, user_roles_process_expiry
+from accounts.services.roles import (
+    MANAGE_ROLES,
+    role_codenames,
+    role_create,
+    role_delete,
+    role_permissions_set,
+    role_update,
+    user_access_change_check,
+    user_role_grant,
+    user_role_revoke,
+)
+from accounts.services.seeding import (
+    DemoAdminResult,
+    RbacNotSeededError,
+    RbacSeedResult,
+    demo_admin_ensure,
+    permissions_seed_catalog,
+    rbac_seed,
+    role_permissions_seed_defaults,
+    roles_seed_system,
+)
+
+__all__ = [
+    "MANAGE_ROLES",
+    "DemoAdminResult",
+    "RbacNotSeededError",
+    "RbacSeedResult",
+    "RoleExpiryResult",
+    "demo_admin_ensure",
+    "notifications_create",
+    "permissions_seed_catalog",
+    "rbac_seed",
+    "role_codenames",
+    "role_create",
+    "role_delete",
+    "role_permissions_seed_defaults",
+    "role_permissions_set",
+    "role_update",
+    "roles_seed_system",
+    "user_access_change_check",
+    "user_role_grant",
+    "user_role_revoke",
+    "user_roles_process_expiry",
+]
