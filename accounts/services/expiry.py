@@ -35,6 +35,15 @@ def notifications_create(*, users, title: str, body: str, channels=(Notification
     return len(rows)
 
 
+def _claim(batch_size: int, **conditions) -> list[UserRole]:
+    """Locks up to ``batch_size`` matching assignments, skipping rows another run holds."""
+    return list(
+        UserRole.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(**conditions)
+        .select_related("user", "role", "assigned_by")[:batch_size]
+    )
+
+
 @transaction.atomic
 def user_roles_process_expiry(*, now=None, batch_size: int = 500) -> RoleExpiryResult:
     """Warns holders (and whoever granted the role) ahead of expiry and records lapsed assignments.
@@ -46,11 +55,7 @@ def user_roles_process_expiry(*, now=None, batch_size: int = 500) -> RoleExpiryR
     """
     now = now or timezone.now()
     horizon = now + timedelta(days=settings.ROLE_EXPIRY_WARNING_DAYS)
-    due_warning = list(
-        UserRole.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(expires_at__gt=now, expires_at__lte=horizon, expiry_warning_sent_at__isnull=True)
-        .select_related("user", "role", "assigned_by")[:batch_size]
-    )
+    due_warning = _claim(batch_size, expires_at__gt=now, expires_at__lte=horizon, expiry_warning_sent_at__isnull=True)
     for assignment in due_warning:
         notifications_create(
             users=[assignment.user, assignment.assigned_by],
@@ -63,11 +68,7 @@ def user_roles_process_expiry(*, now=None, batch_size: int = 500) -> RoleExpiryR
 
     # Lapses older than a week are recorded without notices: a first run on old data must not flood inboxes.
     UserRole.objects.filter(expires_at__lte=now - timedelta(days=7), lapsed_at__isnull=True).update(lapsed_at=now)
-    lapsed = list(
-        UserRole.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(expires_at__lte=now, lapsed_at__isnull=True)
-        .select_related("user", "role", "assigned_by")[:batch_size]
-    )
+    lapsed = _claim(batch_size, expires_at__lte=now, lapsed_at__isnull=True)
     for assignment in lapsed:
         notifications_create(
             users=[assignment.user, assignment.assigned_by],
