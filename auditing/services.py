@@ -5,11 +5,14 @@ change does. Who, from where and in which request come from ``core.request_conte
 """
 
 import re
+from datetime import timedelta
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
 
-from auditing.models import AuditAction, AuditLog
+from auditing.models import AuditAction, AuditLog, SystemLog
 from core import request_context
 
 REDACTED = "[redacted]"
@@ -65,3 +68,28 @@ def audit_record(
         user_agent=context.user_agent,
         request_id=context.request_id,
     )
+
+
+def system_logs_cleanup(*, now=None, batch_size: int = 5_000) -> dict[str, int]:
+    """Deletes system log rows older than their level's retention (``SYSTEM_LOG_RETENTION_DAYS``).
+
+    Works in batches of ``batch_size`` rows, each its own short transaction picking the oldest rows by
+    the (level, created_at) index, so no long lock is held and writers are never blocked for long.
+    Returns the number deleted per level. Audit log rows are never touched.
+    """
+    now = now or timezone.now()
+    deleted: dict[str, int] = {}
+    for level, days in settings.SYSTEM_LOG_RETENTION_DAYS.items():
+        cutoff = now - timedelta(days=days)
+        deleted[level] = 0
+        while True:
+            with transaction.atomic():
+                ids = list(
+                    SystemLog.objects.filter(level=level, created_at__lt=cutoff)
+                    .order_by("created_at")
+                    .values_list("pk", flat=True)[:batch_size]
+                )
+                if not ids:
+                    break
+                deleted[level] += SystemLog.objects.filter(pk__in=ids).delete()[0]
+    return deleted

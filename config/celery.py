@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -13,4 +14,5 @@ app.autodiscover_tasks()
 # Every periodic job is listed here and nowhere else. Later capabilities add their entries.
 app.conf.beat_schedule = {
     "user-roles-expiry": {"task": "accounts.tasks.user_roles_expiry_task", "schedule": 15 * 60},
+    "system-logs-cleanup": {"task": "auditing.tasks.system_logs_cleanup_task", "schedule": crontab(hour=3, minute=17)},
 }

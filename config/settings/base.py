@@ -168,11 +168,31 @@ ADMIN_EXACT_COUNT_LIMIT = env.int("ADMIN_EXACT_COUNT_LIMIT", default=10_000)
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors have no object permissions.
 
+# WARNING and worse from the application and its jobs are also stored in SystemLog (queued, batched;
+# see auditing.log_handler). SYSTEM_LOG_LEVEL sets the threshold.
+SYSTEM_LOG_TO_DATABASE = env.bool("SYSTEM_LOG_TO_DATABASE", default=True)
+SYSTEM_LOG_LEVEL = env.str("SYSTEM_LOG_LEVEL", default="WARNING")
+# Days a system log row is kept, per level; `cleanup_logs` and its daily job delete older rows.
+SYSTEM_LOG_RETENTION_DAYS = {
+    "INFO": env.int("SYSTEM_LOG_RETENTION_INFO_DAYS", default=14),
+    "WARNING": env.int("SYSTEM_LOG_RETENTION_WARNING_DAYS", default=30),
+    "ERROR": env.int("SYSTEM_LOG_RETENTION_ERROR_DAYS", default=90),
+    "CRITICAL": env.int("SYSTEM_LOG_RETENTION_CRITICAL_DAYS", default=365),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "system_log": {"class": "auditing.log_handler.SystemLogHandler", "level": SYSTEM_LOG_LEVEL},
+    },
+    "root": {
+        "handlers": ["console", "system_log"] if SYSTEM_LOG_TO_DATABASE else ["console"],
+        "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True}},
 }
+# Celery keeps the handlers above instead of replacing the root logger's.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import STORAGES
+from config.settings.base import LOGGING, STORAGES
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -15,3 +15,7 @@ WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed
 
 # Tasks run eagerly unless a test starts a real worker (the `celery_worker` fixture switches this off).
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Tests attach the system-log handler themselves: a background writer racing each test's transaction
+# would only produce noise.
+LOGGING = {**LOGGING, "root": {**LOGGING["root"], "handlers": ["console"]}}
