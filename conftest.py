@@ -119,7 +119,16 @@ def superuser(db, staff_password):
 
 @pytest.fixture
 def admin_client(client, superuser):
-    client.force_login(superuser)
+    """A client signed in as a superuser, without the sign-in's own audit event in the test's data."""
+    from django.contrib.auth.signals import user_logged_in
+
+    from accounts.audit_events import record_login
+
+    user_logged_in.disconnect(record_login, dispatch_uid="audit_login")
+    try:
+        client.force_login(superuser)
+    finally:
+        user_logged_in.connect(record_login, dispatch_uid="audit_login")
     return client
 
 

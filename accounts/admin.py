@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from accounts.forms import UserCreationForm, UserEditForm
 from accounts.models import Notification, Permission, Role, RolePermission, User, UserRole
 from accounts.selectors import user_may_be_managed_by
+from accounts.services import user_status_change_record
 from core.admin_performance import LargeTableAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
 
@@ -67,6 +68,11 @@ class UserAdmin(LargeTableAdminMixin, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or user_may_be_managed_by(subject=obj, actor=request.user))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data:
+            user_status_change_record(user=obj, before=form.initial["status"], actor=request.user)
 
     def get_form(self, request, obj=None, **kwargs):
         # The edit form checks suspensions against the RBAC invariants on behalf of this actor.

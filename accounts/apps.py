@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from accounts import signals  # noqa: F401  (connects the permission-cache invalidation)
+        from accounts import audit_events, signals  # noqa: F401  (sign-in events; permission-cache invalidation)

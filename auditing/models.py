@@ -10,6 +10,7 @@ class AuditAction(models.TextChoices):
     DELETE = "DELETE", "Delete"
     LOGIN = "LOGIN", "Login"
     LOGOUT = "LOGOUT", "Logout"
+    LOGIN_FAILED = "LOGIN_FAILED", "Failed login"
     PAYMENT = "PAYMENT", "Payment"
     REFUND = "REFUND", "Refund"
     SUSPEND = "SUSPEND", "Suspend"

@@ -25,6 +25,7 @@ from accounts.services.seeding import (
     role_permissions_seed_defaults,
     roles_seed_system,
 )
+from accounts.services.users import user_status_change_record
 
 __all__ = [
     "MANAGE_ROLES",
@@ -47,4 +48,5 @@ __all__ = [
     "user_role_grant",
     "user_role_revoke",
     "user_roles_process_expiry",
+    "user_status_change_record",
 ]

@@ -260,6 +260,7 @@ def user_access_change_check(*, user: User, actor, new_status: str, new_is_activ
     _lock_rbac()
     held = set().union(*(role_codenames(role=a.role) for a in UserRole.objects.active().filter(user=user)))
     _require_holds(actor, held, f"suspend or deactivate {user}")
-    others = _active_holders().exclude(user=user)
-    if not others.filter(role__name=SUPER_ADMIN, expires_at__isnull=True).exists():
+    lasting_super_admins = _active_holders().filter(role__name=SUPER_ADMIN, expires_at__isnull=True)
+    is_one = lasting_super_admins.filter(user=user).exists()
+    if is_one and not lasting_super_admins.exclude(user=user).exists():
         raise ValidationError(f"{user} is the last lasting SUPER_ADMIN and cannot be suspended.", "last_super_admin")
