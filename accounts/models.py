@@ -110,6 +110,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+def permission_codename(resource: str, action: str) -> str:
+    """The Django permission string for (resource, action): ``("support.supportticket", "assign")`` is
+    ``support.assign_supportticket``; a resource without a model part gives ``app.action``."""
+    app_label, _, model = resource.partition(".")
+    return f"{app_label}.{action}_{model}" if model else f"{resource}.{action}"
+
+
 class Role(TimeStampedModel):
     """A named bundle of permissions. System roles are seeded and cannot be renamed or deleted."""
 
@@ -144,8 +151,7 @@ class Permission(TimeStampedModel):
     @property
     def codename(self) -> str:
         """The Django permission string this row answers, e.g. ``support.view_supportticket``."""
-        app_label, _, model = self.resource.partition(".")
-        return f"{app_label}.{self.action}_{model}" if model else f"{self.resource}.{self.action}"
+        return permission_codename(self.resource, self.action)
 
 
 class RolePermission(models.Model):

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from django.apps import apps
 from guardian.models import UserObjectPermissionBase
 
+from accounts.models import permission_codename
+
 RBAC_APP_LABELS = ("accounts", "consultants", "billing", "support", "attachments", "auditing", "analytics", "backups")
 CRUD_ACTIONS = ("view", "add", "change", "delete")
 
@@ -36,8 +38,7 @@ class PermissionSpec:
 
     @property
     def codename(self) -> str:
-        app_label, _, model = self.resource.partition(".")
-        return f"{app_label}.{self.action}_{model}"
+        return permission_codename(self.resource, self.action)
 
 
 @dataclass(frozen=True)

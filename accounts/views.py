@@ -24,6 +24,10 @@ def _database_id(value: str) -> int:
     return int(value)
 
 
+def _form_errors(form) -> ValidationError:
+    return ValidationError([message for messages_ in form.errors.values() for message in messages_])
+
+
 def _report(request, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
@@ -56,7 +60,7 @@ def role_create(request):
             messages.success(request, f"Role {role.name} created. Now choose its permissions.")
             return redirect("accounts:role_detail", role.pk)
     else:
-        _report(request, ValidationError([e for errors in form.errors.values() for e in errors]))
+        _report(request, _form_errors(form))
     return redirect("accounts:role_list")
 
 
@@ -90,7 +94,7 @@ def role_update(request, pk: int):
     form = RoleForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError([e for errors in form.errors.values() for e in errors])
+            raise _form_errors(form)
         services.role_update(role=role, actor=request.user, **form.cleaned_data)
     except ValidationError as error:
         _report(request, error)
@@ -151,7 +155,7 @@ def user_role_grant(request, user_id: int):
     form = UserRoleGrantForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError([e for errors in form.errors.values() for e in errors])
+            raise _form_errors(form)
         assignment = services.user_role_grant(user=subject, actor=request.user, **form.cleaned_data)
     except ValidationError as error:
         _report(request, error)

@@ -4,6 +4,7 @@ Nothing passes this by hand. ``RequestContextMiddleware`` binds it for each requ
 management commands bind a system actor with ``bind_system_actor``.
 """
 
+import functools
 import ipaddress
 import uuid
 from collections.abc import Iterator
@@ -84,7 +85,13 @@ def _is_trusted_remote(meta: dict) -> bool:
 
 
 def _trusted_networks():
-    return [ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES]
+    return _parsed_networks(tuple(settings.TRUSTED_PROXIES))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_networks(networks: tuple[str, ...]) -> list:
+    # Parsed once per configured value rather than on every request.
+    return [ipaddress.ip_network(network, strict=False) for network in networks]
 
 
 def _is_trusted(address, networks) -> bool:
