@@ -9,7 +9,12 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from core.request_context import bind_system_actor
+
+    # Anything a command writes (shell sessions and Django's own commands included) is recorded as
+    # done by "system: <command>"; requests served by runserver bind their own user.
+    with bind_system_actor(sys.argv[1] if len(sys.argv) > 1 else "manage.py"):
+        execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from guardian.models import UserObjectPermissionBase
 
 from accounts.models import permission_codename
 
-RBAC_APP_LABELS = ("accounts", "consultants", "billing", "support", "attachments", "auditing", "analytics", "backups")
+RBAC_APP_LABELS = settings.DOMAIN_APPS
 CRUD_ACTIONS = ("view", "add", "change", "delete")
 
 SUPER_ADMIN = "SUPER_ADMIN"

@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     REFUND = "REFUND", "Refund"
     SUSPEND = "SUSPEND", "Suspend"
     ACTIVATE = "ACTIVATE", "Activate"
+    EXPORT = "EXPORT", "Export"
 
 
 class LogLevel(models.TextChoices):
@@ -25,13 +26,24 @@ class LogLevel(models.TextChoices):
 
 
 class AuditLog(models.Model):
-    """One auditable event. Rows are written once and never changed."""
+    """One auditable event. Rows are written once and never changed (see decision 0009).
+
+    On PostgreSQL, triggers write the CREATE/UPDATE/DELETE rows of every domain table, refuse UPDATE
+    and DELETE here, and chain each row's ``row_hash`` to the previous row's (``auditing/sql.py``).
+    """
 
     action = models.CharField(max_length=16, choices=AuditAction.choices)
+    # No database constraint and nothing done on delete: deleting a user must not rewrite history
+    # (SET_NULL would be an UPDATE, which this table refuses). ``actor_label`` keeps who it was.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="audit_events",
     )
-    # Who acted when no user did, e.g. "system: compute_kpis".
+    # Who acted, as it read then: the user's e-mail address, or "system: compute_kpis" for a job.
     actor_label = models.CharField(max_length=150, blank=True)
     entity_type = models.CharField(max_length=100, help_text="app_label.model, e.g. billing.payment")
     entity_id = models.CharField(max_length=64, blank=True)
@@ -40,6 +52,8 @@ class AuditLog(models.Model):
     user_agent = models.CharField(max_length=512, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # sha256(previous row's row_hash + this row's content), set by the database; see verify_audit_chain.
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]

@@ -38,6 +38,15 @@ def entity_label(instance_or_model) -> str:
     return instance_or_model._meta.label_lower
 
 
+def actor_identity(context: request_context.RequestContext, actor=None) -> tuple[Any, str]:
+    """(user or None, label) for an event: ``actor`` if given, else the context's user, else its system
+    label. The label is the user's e-mail address as it reads now, so history names them after they go."""
+    actor = actor if actor is not None else context.actor
+    if actor is not None:
+        return actor, actor.get_username()
+    return None, context.actor_label
+
+
 def audit_record(
     *,
     action: AuditAction,
@@ -52,21 +61,34 @@ def audit_record(
     ``entity`` (an instance) or ``entity_type``/``entity_id`` names what was acted on. ``changes`` maps a
     field to ``[before, after]`` (or holds the event's details); secret values are redacted. ``actor``
     defaults to the bound request's user, else the bound system label.
+
+    Plain creates, updates and deletes of domain rows need no call: the capture triggers record them
+    (``auditing.capture``). This is for events that are more than a row change (sign-ins, suspensions,
+    a role's permission set, payments, exports).
     """
     context = request_context.current()
-    actor = actor if actor is not None else context.actor
+    actor, actor_label = actor_identity(context, actor)
     if entity is not None:
         entity_type, entity_id = entity_label(entity), entity.pk
     return AuditLog.objects.create(
         action=action,
         actor=actor,
-        actor_label="" if actor is not None else context.actor_label,
+        actor_label=actor_label,
         entity_type=entity_type,
         entity_id=str(entity_id or ""),
         changes=redact(changes or {}),
         ip_address=context.ip_address,
         user_agent=context.user_agent,
         request_id=context.request_id,
+    )
+
+
+def audit_export_record(*, filters: dict[str, Any]) -> AuditLog:
+    """Records that the bound user exported the audit trail, and with which filter."""
+    return audit_record(
+        action=AuditAction.EXPORT,
+        entity_type=entity_label(AuditLog),
+        changes={"filters": {name: str(value) for name, value in filters.items()}},
     )
 
 

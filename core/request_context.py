@@ -1,7 +1,8 @@
 """Who is acting, from where, in which request: set once per request (or task), read by audit and logs.
 
 Nothing passes this by hand. ``RequestContextMiddleware`` binds it for each request; Celery tasks and
-management commands bind a system actor with ``bind_system_actor``.
+management commands bind a system actor with ``bind_system_actor`` (``core.task_base`` and
+``core.management.base`` do it for every task and command).
 """
 
 import functools
@@ -38,9 +39,13 @@ class RequestContext:
 _current: ContextVar[RequestContext | None] = ContextVar("request_context", default=None)
 
 
+# Work outside any request, task or command (a test, a thread): no request id to correlate by.
+_UNBOUND = RequestContext(actor_label="system", request_id="")
+
+
 def current() -> RequestContext:
     """The context bound for this request or task; an empty one when nothing is bound."""
-    return _current.get() or RequestContext(actor_label="system")
+    return _current.get() or _UNBOUND
 
 
 @contextmanager

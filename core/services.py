@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from accounts import permission_cache
 from accounts.models import User
 from accounts.services import rbac_seed
+from auditing.capture import capture_pause_in_transaction
 from billing.services import service_commission_seed_platform_default
 from consultants.services import specialties_seed_defaults
 from core import demo_data
@@ -52,6 +53,8 @@ def demo_data_seed(
         with transaction.atomic():
             if demo_data_present():
                 return DemoSeedResult(created=False, counts={})
+            # The demo brings its own two years of history; capturing its bulk writes would bury it.
+            capture_pause_in_transaction()
             rbac_seed()
             specialties_seed_defaults()
             service_commission_seed_platform_default()

@@ -4,8 +4,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from auditing.models import AuditAction
-from auditing.services import audit_record
 from support.models import SupportTicket
 
 # What an assignee may do on the ticket they work on, and loses when it is handed to someone else.
@@ -35,10 +33,4 @@ def ticket_assign(*, ticket: SupportTicket, assignee, actor) -> SupportTicket:
             remove_perm(permission, previous, ticket)
         if assignee is not None:
             assign_perm(permission, assignee, ticket)
-    audit_record(
-        action=AuditAction.UPDATE,
-        entity=ticket,
-        changes={"assignee": [previous.pk if previous else None, assignee.pk if assignee else None]},
-        actor=actor,
-    )
     return ticket

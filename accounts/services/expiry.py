@@ -14,8 +14,6 @@ from accounts.models import (
     NotificationChannel,
     UserRole,
 )
-from auditing.models import AuditAction
-from auditing.services import audit_record
 
 
 @dataclass(frozen=True)
@@ -75,11 +73,6 @@ def user_roles_process_expiry(*, now=None, batch_size: int = 500) -> RoleExpiryR
             title=f"Role {assignment.role.name} has expired",
             body=f"{assignment.user} no longer holds {assignment.role.name} (expired "
             f"{timezone.localtime(assignment.expires_at):%Y-%m-%d %H:%M}).",
-        )
-        audit_record(
-            action=AuditAction.UPDATE,
-            entity=assignment,
-            changes={"lapsed": [False, True], "role": assignment.role.name, "user": assignment.user_id},
         )
         transaction.on_commit(partial(permission_cache.invalidate_user, assignment.user_id))
     UserRole.objects.filter(pk__in=[a.pk for a in lapsed]).update(lapsed_at=now)

@@ -90,7 +90,6 @@ def role_create(*, name: str, description: str = "", actor) -> Role:
     role = Role(name=name.strip().upper(), description=description.strip(), is_system=False)
     role.full_clean()
     role.save()
-    audit_record(action=AuditAction.CREATE, entity=role, changes={"name": [None, role.name]}, actor=actor)
     return role
 
 
@@ -114,7 +113,6 @@ def role_update(*, role: Role, name: str, description: str, actor) -> Role:
         setattr(role, field, value)
     role.full_clean()
     role.save(update_fields=[*changes, "updated_at"])
-    audit_record(action=AuditAction.UPDATE, entity=role, changes=changes, actor=actor)
     return role
 
 
@@ -132,11 +130,7 @@ def role_delete(*, role: Role, actor) -> None:
     if role.is_system:
         raise ValidationError(f"{role.name} is a system role; it cannot be deleted.", code="system_role")
     _require_holds(actor, role_codenames(role=role), f"delete {role.name}")
-    holders = list(role.user_roles.values_list("user_id", flat=True))
-    audit_record(
-        action=AuditAction.DELETE, entity=role, changes={"name": [role.name, None], "holders": holders}, actor=actor
-    )
-    role.delete()
+    role.delete()  # the capture triggers record the role and each assignment it takes along
     _require_kept(invariants)
     transaction.on_commit(permission_cache.invalidate_all)
 
@@ -202,26 +196,14 @@ def user_role_grant(*, user: User, role: Role, expires_at=None, actor) -> UserRo
     invariants = _invariants_held()
     _require_holds(actor, role_codenames(role=role), f"grant {role.name}")
     assignment = UserRole.objects.select_for_update().filter(user=user, role=role).first()
-    before = None
     if assignment is None:
         assignment = UserRole(user=user, role=role, assigned_by=actor, assigned_at=now, expires_at=expires_at)
     else:
-        before = assignment.expires_at.isoformat() if assignment.expires_at else "never"
         assignment.assigned_by, assignment.assigned_at, assignment.expires_at = actor, now, expires_at
         assignment.expiry_warning_sent_at = assignment.lapsed_at = None
     assignment.full_clean(validate_unique=False)
     assignment.save()
     _require_kept(invariants)
-    audit_record(
-        action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
-        entity=assignment,
-        changes={
-            "user": user.pk,
-            "role": role.name,
-            "expires_at": [before, expires_at.isoformat() if expires_at else "never"],
-        },
-        actor=actor,
-    )
     return assignment
 
 
@@ -239,12 +221,6 @@ def user_role_revoke(*, assignment: UserRole, actor) -> None:
     if assignment.user_id == actor.pk:
         raise ValidationError("You cannot revoke your own roles; ask another administrator.", "self_revoke")
     _require_holds(actor, role_codenames(role=assignment.role), f"revoke {assignment.role.name}")
-    audit_record(
-        action=AuditAction.DELETE,
-        entity=assignment,
-        changes={"user": assignment.user_id, "role": assignment.role.name},
-        actor=actor,
-    )
     assignment.delete()
     _require_kept(invariants)
 

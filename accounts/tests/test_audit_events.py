@@ -15,7 +15,7 @@ def test_a_sign_in_and_a_sign_out_are_recorded_with_who_and_from_where(client):
     user = UserFactory(is_staff=True, is_superuser=True)
     client.post("/admin/login/", {"username": user.email, "password": PASSWORD}, HTTP_USER_AGENT="Firefox/140")
     client.post("/admin/logout/")
-    login, logout = AuditLog.objects.order_by("id")
+    login, logout = AuditLog.objects.filter(action__in=[AuditAction.LOGIN, AuditAction.LOGOUT]).order_by("id")
     assert (login.action, login.actor, login.entity_id) == (AuditAction.LOGIN, user, str(user.pk))
     assert (login.ip_address, login.user_agent) == ("127.0.0.1", "Firefox/140")
     assert (logout.action, logout.actor) == (AuditAction.LOGOUT, user)
@@ -42,7 +42,9 @@ def test_suspending_and_reactivating_in_the_admin_are_recorded(admin_client):
     url = f"/admin/accounts/user/{person.pk}/change/"
     assert admin_client.post(url, {**form, "status": UserStatus.SUSPENDED}).status_code == 302
     assert admin_client.post(url, {**form, "status": UserStatus.ACTIVE}).status_code == 302
-    events = AuditLog.objects.filter(entity_type="accounts.user", entity_id=str(person.pk)).order_by("id")
+    events = AuditLog.objects.filter(
+        entity_type="accounts.user", entity_id=str(person.pk), action__in=[AuditAction.SUSPEND, AuditAction.ACTIVATE]
+    ).order_by("id")
     assert [(e.action, e.changes["status"]) for e in events] == [
         (AuditAction.SUSPEND, ["ACTIVE", "SUSPENDED"]),
         (AuditAction.ACTIVATE, ["SUSPENDED", "ACTIVE"]),

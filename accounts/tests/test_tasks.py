@@ -44,8 +44,9 @@ def test_a_lapsed_role_is_recorded_and_notified_once_by_the_system():
     assert user_roles_expiry_task()["lapsed"] == 0
     lapsed.refresh_from_db()
     assert lapsed.lapsed_at is not None
-    event = AuditLog.objects.get(entity_type="accounts.userrole", entity_id=str(lapsed.pk))
+    event = AuditLog.objects.get(entity_type="accounts.userrole", entity_id=str(lapsed.pk), action="UPDATE")
     assert event.actor is None and event.actor_label == "system: user_roles_expiry_task"
+    assert event.changes["lapsed_at"][0] is None
     assert Notification.objects.filter(user=lapsed.user, title__contains="has expired").count() == 1
 
 

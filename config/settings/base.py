@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "backups",
     "core",
 ]
+# The project's own apps holding domain models: their models get permissions (RBAC catalog) and
+# automatic audit capture (auditing.capture).
+DOMAIN_APPS = ("accounts", "consultants", "billing", "support", "attachments", "auditing", "analytics", "backups")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -53,8 +53,10 @@ def _row(ctx: DemoContext, pk: int, event: Event) -> tuple:
     return (pk, action, actor_id, actor_label, entity_type, entity_id, changes, ip, agent, request, when)
 
 
-def _by_user(action: str, actor_id: int, entity_type: str, entity_id: int, changes: dict, when: datetime) -> Event:
-    return action, actor_id, "", entity_type, str(entity_id), changes, when
+def _by_user(
+    ctx: DemoContext, action: str, actor_id: int, entity_type: str, entity_id: int, changes: dict, when: datetime
+) -> Event:
+    return action, actor_id, ctx.user_emails[actor_id], entity_type, str(entity_id), changes, when
 
 
 def _kinds(ctx: DemoContext, users: list[int]) -> list[tuple[Callable[[], Event], int]]:
@@ -63,11 +65,11 @@ def _kinds(ctx: DemoContext, users: list[int]) -> list[tuple[Callable[[], Event]
 
     def sign_in() -> Event:
         user = ctx.pick(users)
-        return _by_user(AuditAction.LOGIN, user, "accounts.user", user, {}, any_time())
+        return _by_user(ctx, AuditAction.LOGIN, user, "accounts.user", user, {}, any_time())
 
     def sign_out() -> Event:
         user = ctx.pick(users)
-        return _by_user(AuditAction.LOGOUT, user, "accounts.user", user, {}, any_time())
+        return _by_user(ctx, AuditAction.LOGOUT, user, "accounts.user", user, {}, any_time())
 
     def booking_created() -> Event:
         b = ctx.pick(ctx.bookings)
@@ -77,47 +79,49 @@ def _kinds(ctx: DemoContext, users: list[int]) -> list[tuple[Callable[[], Event]
             "scheduled_at": [None, b.scheduled_at.isoformat()],
         }
         when = max(ctx.start, b.scheduled_at - timedelta(days=ctx.rng.uniform(1, 14)))
-        return _by_user(AuditAction.CREATE, b.client_id, "consultants.booking", b.id, changes, when)
+        return _by_user(ctx, AuditAction.CREATE, b.client_id, "consultants.booking", b.id, changes, when)
 
     def booking_moved() -> Event:
         b = ctx.pick(ctx.bookings)
         before, by = _BOOKING_TRANSITIONS[b.status]
         actor = b.consultant_user_id if by == "consultant" else b.client_id
         when = b.scheduled_at + timedelta(hours=ctx.rng.uniform(-48, 3))
-        return _by_user(AuditAction.UPDATE, actor, "consultants.booking", b.id, {"status": [before, b.status]}, when)
+        return _by_user(
+            ctx, AuditAction.UPDATE, actor, "consultants.booking", b.id, {"status": [before, b.status]}, when
+        )
 
     def payment() -> Event:
         p = ctx.pick(ctx.payments)
         changes = {"status": ["PENDING", "SUCCEEDED"], "amount": [None, str(p.amount)]}
-        return _by_user(AuditAction.PAYMENT, p.payer_id, "billing.payment", p.id, changes, p.at)
+        return _by_user(ctx, AuditAction.PAYMENT, p.payer_id, "billing.payment", p.id, changes, p.at)
 
     def refund() -> Event:
         r = ctx.pick(ctx.refunds or ctx.payments)
         changes = {"status": ["REQUESTED", "PROCESSED"], "amount": [None, str(r.amount)]}
-        return _by_user(AuditAction.REFUND, ctx.pick(ctx.staff_ids), "billing.refund", r.id, changes, r.at)
+        return _by_user(ctx, AuditAction.REFUND, ctx.pick(ctx.staff_ids), "billing.refund", r.id, changes, r.at)
 
     def ticket_worked() -> Event:
         t = ctx.pick(ctx.tickets)
         agent = t.assignee_id or ctx.pick(ctx.staff_ids)
         changes = {"status": ["OPEN", "IN_PROGRESS"], "assignee": [None, agent]}
         when = ctx.after(t.created_at, max_hours=30)
-        return _by_user(AuditAction.UPDATE, agent, "support.supportticket", t.id, changes, when)
+        return _by_user(ctx, AuditAction.UPDATE, agent, "support.supportticket", t.id, changes, when)
 
     def profile_edited() -> Event:
         user = ctx.pick(users)
         changes = {"phone": [f"+1555{ctx.rng.randrange(10**7):07d}", f"+1555{ctx.rng.randrange(10**7):07d}"]}
-        return _by_user(AuditAction.UPDATE, user, "accounts.user", user, changes, any_time())
+        return _by_user(ctx, AuditAction.UPDATE, user, "accounts.user", user, changes, any_time())
 
     def suspended() -> Event:
         changes = {"status": ["ACTIVE", "SUSPENDED"]}
         return _by_user(
-            AuditAction.SUSPEND, ctx.pick(ctx.staff_ids), "accounts.user", ctx.pick(users), changes, any_time()
+            ctx, AuditAction.SUSPEND, ctx.pick(ctx.staff_ids), "accounts.user", ctx.pick(users), changes, any_time()
         )
 
     def reactivated() -> Event:
         changes = {"status": ["SUSPENDED", "ACTIVE"]}
         return _by_user(
-            AuditAction.ACTIVATE, ctx.pick(ctx.staff_ids), "accounts.user", ctx.pick(users), changes, any_time()
+            ctx, AuditAction.ACTIVATE, ctx.pick(ctx.staff_ids), "accounts.user", ctx.pick(users), changes, any_time()
         )
 
     def message_deleted() -> Event:
@@ -125,7 +129,7 @@ def _kinds(ctx: DemoContext, users: list[int]) -> list[tuple[Callable[[], Event]
         message_id = ctx.pick(ctx.ids["consultants.message"])
         changes = {"subject": [ctx.pick(MESSAGE_SUBJECTS), None]}
         when = ctx.after(b.scheduled_at, max_hours=24 * 10)
-        return _by_user(AuditAction.DELETE, b.client_id, "consultants.message", message_id, changes, when)
+        return _by_user(ctx, AuditAction.DELETE, b.client_id, "consultants.message", message_id, changes, when)
 
     def job_ran() -> Event:
         label, entity_type, counted = ctx.pick(_JOBS)

@@ -89,6 +89,8 @@ class DemoContext:
     writer: TableWriter
     password_hash: str
     staff_ids: list[int] = field(default_factory=list)
+    # Each user's e-mail address: the audit trail names its actors by it.
+    user_emails: dict[int, str] = field(default_factory=dict)
     client_ids: list[int] = field(default_factory=list)
     consultants: list[ConsultantRef] = field(default_factory=list)
     services: list[ServiceRef] = field(default_factory=list)

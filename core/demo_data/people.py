@@ -44,9 +44,10 @@ def _joined(ctx: DemoContext, *, is_staff: bool) -> datetime:
 def _user_row(ctx: DemoContext, user_id: int, joined: datetime, *, is_staff: bool) -> tuple:
     first, last = ctx.pick(FIRST_NAMES), ctx.pick(LAST_NAMES)
     status = UserStatus.SUSPENDED if not is_staff and ctx.rng.random() < 0.02 else UserStatus.ACTIVE
+    email = ctx.user_emails[user_id] = f"{first}.{last}.{user_id}@{DEMO_EMAIL_DOMAIN}".lower()
     return (
         user_id,
-        f"{first}.{last}.{user_id}@{DEMO_EMAIL_DOMAIN}".lower(),
+        email,
         f"{first} {last}",
         f"+1555{user_id % 10_000_000:07d}",
         status,

@@ -11,6 +11,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import OperationalError, ProgrammingError
 
+from core.request_context import bind_system_actor
+
 
 class OneLineErrorParser(CommandParser):
     """An argument parser whose errors are the single line ``manage.py CMD: error: ...`` (exit status 2).
@@ -37,8 +39,10 @@ class DatabaseCommand(BaseCommand):
         return parser
 
     def execute(self, *args: Any, **options: Any) -> str | None:
+        # What the command writes is recorded as done by "system: <command name>".
         try:
-            return super().execute(*args, **options)
+            with bind_system_actor(self.__module__.rpartition(".")[2]):
+                return super().execute(*args, **options)
         except (OperationalError, ProgrammingError) as exc:
             hint = " (has `manage.py migrate` run?)" if _is_missing_table(exc) else ""
             raise CommandError(f"cannot use the database: {one_line(exc)}{hint}") from exc

@@ -31,7 +31,8 @@ def test_the_assignee_gains_object_permissions_and_the_previous_one_loses_them(l
     # then Bob may work on it and Ann may not
     assert fresh(bob).has_perm("support.view_supportticket", ticket)
     assert not fresh(ann).has_perm("support.view_supportticket", ticket)
-    assert AuditLog.objects.filter(entity_type="support.supportticket", entity_id=str(ticket.pk)).count() == 2
+    changes = AuditLog.objects.filter(entity_type="support.supportticket", entity_id=str(ticket.pk), action="UPDATE")
+    assert [event.changes["assignee_id"] for event in changes.order_by("id")] == [[None, ann.pk], [ann.pk, bob.pk]]
 
 
 def test_unassigning_removes_the_grants_and_deleting_leaves_no_orphans(lead):

@@ -6,7 +6,6 @@ from django.core.management.base import CommandParser
 
 from auditing.services import system_logs_cleanup
 from core.management.base import DatabaseCommand, positive_int
-from core.request_context import bind_system_actor
 
 
 class Command(DatabaseCommand):
@@ -19,7 +18,6 @@ class Command(DatabaseCommand):
         parser.add_argument("--batch-size", type=positive_int, default=5_000, help="Rows per delete (default 5000).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with bind_system_actor("cleanup_logs"):
-            deleted = system_logs_cleanup(batch_size=options["batch_size"])
+        deleted = system_logs_cleanup(batch_size=options["batch_size"])
         summary = ", ".join(f"{level} {count:,}" for level, count in deleted.items())
         self.stdout.write(f"System log rows deleted: {summary} (total {sum(deleted.values()):,}).")
