@@ -50,6 +50,7 @@ format: install
 bench: install
 	$(PY) bench/changelists.py
 	$(PY) bench/permissions.py
+	$(PY) bench/audit.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache artifacts

@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/access/", include("accounts.urls")),
+    path("staff/", include("auditing.urls")),
     path("", include("core.urls")),
 ]

@@ -5,6 +5,8 @@ from django.urls import reverse
 STAFF_PAGES = (
     ("Overview", "core:home", None),
     ("Roles & access", "accounts:role_list", "accounts.view_role"),
+    ("Audit trail", "auditing:audit_list", "auditing.view_auditlog"),
+    ("System log", "auditing:systemlog_list", "auditing.view_systemlog"),
 )
 
 

@@ -115,10 +115,12 @@ BEGIN
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO auditing_auditlog (action, actor_id, actor_label, entity_type, entity_id, changes,
                                        ip_address, user_agent, request_id, created_at, row_hash)
+        -- MATERIALIZED: each row becomes JSON once, not once per column compared.
+        WITH o AS MATERIALIZED (SELECT to_jsonb(t) AS row FROM old_rows t),
+             n AS MATERIALIZED (SELECT to_jsonb(t) AS row FROM new_rows t)
         SELECT 'UPDATE', actor_id, actor_label, entity, n.row->>pk, diff.changes,
                ip, agent, request, moment, ''
-        FROM (SELECT to_jsonb(t) AS row FROM old_rows t) o
-        JOIN (SELECT to_jsonb(t) AS row FROM new_rows t) n ON n.row->pk = o.row->pk
+        FROM o JOIN n ON n.row->pk = o.row->pk
         CROSS JOIN LATERAL (
             SELECT jsonb_object_agg(f.key, CASE WHEN f.key = ANY(secret)
                                                 THEN jsonb_build_array(redacted, redacted)

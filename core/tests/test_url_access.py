@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User, UserRole, UserStatus
 from accounts.rbac_catalog import ADMIN, CLIENT, CONSULTANT, SUPER_ADMIN
+from auditing.models import AuditLog, SystemLog
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,9 @@ EXPECTED_ACCESS: tuple[tuple[str, frozenset, frozenset], ...] = (
     (r"accounts:(user_roles|permission_holders)", STAFF_ROLES, NOBODY),
     (r"accounts:(role_create|role_update|role_permissions|role_delete)", NOBODY, STAFF_ROLES),
     (r"accounts:(user_role_grant|user_role_revoke)", NOBODY, STAFF_ROLES),
+    (r"auditing:(audit_list|audit_detail|entity_history|audit_export)", STAFF_ROLES, NOBODY),
+    (r"auditing:(systemlog_list|systemlog_detail)", STAFF_ROLES, NOBODY),
+    (r"auditing:audit_chain_verify", NOBODY, STAFF_ROLES),
 )
 
 
@@ -92,6 +96,14 @@ class Samples:
             return {}
         if name.startswith("accounts:"):
             values = {"pk": self.role.pk, "user_id": self.assignment.user_id, "assignment_id": self.assignment.pk}
+            return {param: values[param] for param in params}
+        if name.startswith("auditing:"):
+            event = AuditLog.objects.order_by("pk").first()
+            values = {
+                "pk": SystemLog.objects.order_by("pk").first().pk if "systemlog" in name else event.pk,
+                "entity_type": event.entity_type,
+                "entity_id": event.entity_id or "-",
+            }
             return {param: values[param] for param in params}
         if name == "admin:auth_user_password_change":  # Django's UserAdmin names it so, whatever the model
             return {"id": self.assignment.user_id}
@@ -164,5 +176,12 @@ def test_the_expected_access_is_actually_granted_to_staff_on_our_pages(client):
     roles = {role.name: role for role in Role.objects.all()}
     for kind in (ADMIN, SUPER_ADMIN):
         client.force_login(make_persona(kind, roles))
-        for name in ("core:home", "accounts:role_list", "accounts:permission_holders", "admin:index"):
+        for name in (
+            "core:home",
+            "accounts:role_list",
+            "accounts:permission_holders",
+            "admin:index",
+            "auditing:audit_list",
+            "auditing:systemlog_list",
+        ):
             assert client.get(reverse(name)).status_code == 200, (kind, name)

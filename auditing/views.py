@@ -1,0 +1,202 @@
+"""Staff pages of the audit trail and the system log: filtered lists, one event, one entity's history,
+the CSV export, and asking for a chain verification.
+
+Views check a permission, read through ``auditing.selectors`` and render; writes (the export's own
+audit event, starting a verification) go through services and tasks.
+"""
+
+import csv
+import re
+
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from auditing import presentation, selectors
+from auditing.chain import audit_chain_last_verdict
+from auditing.filters import AuditLogFilter, SystemLogFilter
+from auditing.models import AuditLog, SystemLog
+from auditing.services import audit_export_record
+from auditing.tasks import audit_chain_verify_task
+from core.access import permission_required
+
+VIEW_AUDIT = "auditing.view_auditlog"
+EXPORT_AUDIT = "auditing.export_auditlog"
+VIEW_SYSTEM_LOG = "auditing.view_systemlog"
+ENTITY_TYPE = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
+PAGE_PARAMETERS = ("before", "after")
+# Spreadsheets run cells starting with these as formulas; a user agent can start with anything.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@require_GET
+@permission_required(VIEW_AUDIT)
+def audit_list(request):
+    filterset = AuditLogFilter(_filter_data(request), queryset=AuditLog.objects.all())
+    page = _page(request, filterset, selectors.audit_events)
+    return render(
+        request,
+        "auditing/audit_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "events": [_event_row(event) for event in page.rows],
+            "verdict": audit_chain_last_verdict(),
+            "can_export": request.user.has_perm(EXPORT_AUDIT),
+            "filter_query": _filter_query(request),
+        },
+    )
+
+
+@require_GET
+@permission_required(VIEW_AUDIT)
+def audit_detail(request, pk: int):
+    event = get_object_or_404(selectors.audit_events(), pk=pk)
+    return render(
+        request,
+        "auditing/audit_detail.html",
+        {
+            "event": event,
+            "entity_name": presentation.entity_name(event.entity_type),
+            "diff": presentation.diff_rows(event.entity_type, event.changes),
+            "entity_admin_url": presentation.entity_admin_url(event.entity_type, event.entity_id),
+        },
+    )
+
+
+@require_GET
+@permission_required(VIEW_AUDIT)
+def entity_history(request, entity_type: str, entity_id: str):
+    if not ENTITY_TYPE.match(entity_type) or len(entity_id) > 64:
+        raise Http404("No such entity.")
+    page = _page(request, None, lambda _: selectors.entity_history(entity_type=entity_type, entity_id=entity_id))
+    return render(
+        request,
+        "auditing/entity_history.html",
+        {
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "entity_name": presentation.entity_name(entity_type),
+            "entity_admin_url": presentation.entity_admin_url(entity_type, entity_id),
+            "page": page,
+            "events": [
+                {"event": event, "diff": presentation.diff_rows(event.entity_type, event.changes)}
+                for event in page.rows
+            ],
+        },
+    )
+
+
+@require_GET
+@permission_required(VIEW_AUDIT, EXPORT_AUDIT)
+def audit_export(request):
+    """The current filter's events as CSV, newest first, streamed; the export itself is audited."""
+    filterset = AuditLogFilter(_filter_data(request), queryset=AuditLog.objects.all())
+    if filterset.is_bound and not filterset.is_valid():
+        messages.error(request, "Fix the filters before exporting.")
+        return redirect(f"{reverse('auditing:audit_list')}?{_filter_query(request)}")
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
+    audit_export_record(filters={key: value for key, value in cleaned.items() if value not in (None, "", [])})
+    rows = filterset.qs.order_by("-created_at", "-id").values_list(*EXPORT_COLUMNS).iterator(chunk_size=2_000)
+    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
+    return response
+
+
+@require_POST
+@permission_required(VIEW_AUDIT)
+def audit_chain_verify(request):
+    audit_chain_verify_task.delay()
+    messages.success(request, "Chain verification started; the badge shows its verdict when it is done.")
+    return redirect("auditing:audit_list")
+
+
+@require_GET
+@permission_required(VIEW_SYSTEM_LOG)
+def systemlog_list(request):
+    filterset = SystemLogFilter(_filter_data(request), queryset=SystemLog.objects.all())
+    page = _page(request, filterset, selectors.system_logs)
+    return render(
+        request,
+        "auditing/systemlog_list.html",
+        {"filter": filterset, "page": page, "filter_query": _filter_query(request)},
+    )
+
+
+@require_GET
+@permission_required(VIEW_SYSTEM_LOG)
+def systemlog_detail(request, pk: int):
+    entry = get_object_or_404(SystemLog, pk=pk)
+    return render(request, "auditing/systemlog_detail.html", {"entry": entry})
+
+
+# Helpers
+
+
+EXPORT_COLUMNS = (
+    "id", "created_at", "action", "actor_label", "actor_id", "entity_type", "entity_id", "changes", "ip_address",
+    "user_agent", "request_id", "row_hash",
+)  # fmt: skip
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        yield writer.writerow([_cell(value) for value in row])
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return presentation.display(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _filter_data(request):
+    """The filter's own parameters, or None (an unbound filter) when there are none."""
+    data = request.GET.copy()
+    for name in PAGE_PARAMETERS:
+        data.pop(name, None)
+    return data or None
+
+
+def _filter_query(request) -> str:
+    data = request.GET.copy()
+    for name in PAGE_PARAMETERS:
+        data.pop(name, None)
+    return data.urlencode()
+
+
+def _page(request, filterset, rows_of) -> selectors.KeysetPage:
+    """The requested page of ``rows_of(filtered queryset)``; empty when the filter is invalid, the
+    newest page (with a message) when the page link is not one of ours."""
+    if filterset is not None and filterset.is_bound and not filterset.is_valid():
+        return selectors.KeysetPage([], newer=None, older=None)
+    queryset = rows_of(filterset.qs if filterset is not None else None)
+    try:
+        return selectors.keyset_page(queryset, before=request.GET.get("before", ""), after=request.GET.get("after", ""))
+    except selectors.BadPageToken:
+        messages.warning(request, "That page link is not valid; showing the newest entries.")
+        return selectors.keyset_page(queryset)
+
+
+def _event_row(event: AuditLog) -> dict:
+    return {
+        "event": event,
+        "entity_name": presentation.entity_name(event.entity_type),
+        "summary": presentation.change_summary(event.entity_type, event.changes),
+    }

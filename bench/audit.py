@@ -1,0 +1,331 @@
+"""Benchmark: what the audit trail costs writers, and its viewer at ~1M audit rows.
+
+Writes (a scratch database ``<prefix>_writes``, bookings as the audited table), each against the same
+operation with the table's capture triggers switched off (no audit rows, no chain: the bare write):
+
+- a single ``save()`` of one changed field, each in a request context of its own (so the context is
+  handed to the database every time, as in production);
+- ``bulk_create`` of 1,000 bookings;
+- ``QuerySet.update()`` of the same 1,000 bookings.
+
+Each audited run must also write exactly one audit row per changed row, hash-chained.
+Targets (hash chain included): save <= 1.3x, bulk_create and update() <= 2x.
+
+Viewer (``<prefix>_10k`` and ``<prefix>_1m`` from ``manage.py seed_demo --scale 10 / 1000``, the same
+databases as ``bench/changelists.py``): the first page of ``/staff/audit/`` unfiltered and with each
+filter, against the bare page query (the same filtered, ordered queryset with its select_related,
+51 rows materialized) and against the same page at ~10k rows. Targets: page <= 10x its bare query and
+<= 1.2x the page at 10k.
+
+Usage: python bench/audit.py [--runs 15] [--rounds 2] [--db-prefix bo_bench] [--strict]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from databases import create_database_if_missing, with_database
+
+ROOT = Path(__file__).resolve().parent.parent
+WARM_UP_RUNS = 3
+BULK_ROWS = 1_000
+TARGETS = {"save": 1.3, "bulk_create": 2.0, "update": 2.0}
+MAX_PAGE_OVER_QUERY = 10.0
+MAX_1M_OVER_10K = 1.2
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per measurement (median is reported)")
+    parser.add_argument("--rounds", type=int, default=2, help="measure each database this many times, alternating")
+    parser.add_argument("--db-prefix", default="bo_bench", help="databases are <prefix>_writes, _10k and _1m")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
+    parser.add_argument("--worker", choices=["writes", "viewer"], help=argparse.SUPPRESS)
+    parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker == "writes":
+        json.dump(measure_writes(runs=args.runs), sys.stdout)
+        return 0
+    if args.worker == "viewer":
+        json.dump(measure_viewer(scale=args.scale, runs=args.runs), sys.stdout)
+        return 0
+
+    server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    writes_url = with_database(server_url, f"{args.db_prefix}_writes")
+    create_database_if_missing(writes_url)
+    print(f"writes: {writes_url}", file=sys.stderr)
+    writes = [run_worker(writes_url, "writes", runs=args.runs) for _ in range(args.rounds)]
+    viewer: dict[str, list[dict]] = {"10k": [], "1m": []}
+    for round_number in range(1, args.rounds + 1):
+        for label, scale in (("10k", 10), ("1m", 1000)):
+            url = with_database(server_url, f"{args.db_prefix}_{label}")
+            create_database_if_missing(url)
+            print(f"round {round_number}: {url} (seeded with seed_demo --scale {scale} if empty)", file=sys.stderr)
+            viewer[label].append(run_worker(url, "viewer", runs=args.runs, scale=scale))
+    writes_met = print_writes(best_of(writes))
+    viewer_met = print_viewer(best_of(viewer["10k"]), best_of(viewer["1m"]))
+    return 1 if args.strict and not (writes_met and viewer_met) else 0
+
+
+def run_worker(database_url: str, worker: str, *, runs: int, scale: int = 0) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    env.pop("DJANGO_DEBUG", None)  # DEBUG would record every query
+    env["SYSTEM_LOG_TO_DATABASE"] = "false"
+    command = [sys.executable, __file__, "--worker", worker, "--runs", str(runs), "--scale", str(scale)]
+    completed = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, check=True)  # noqa: S603
+    return json.loads(completed.stdout)
+
+
+def best_of(rounds: list[dict]) -> dict:
+    """The first round's results with every timing (``*_ms``) replaced by its lowest over the rounds."""
+    best = json.loads(json.dumps(rounds[0]))
+    for other in rounds[1:]:
+        for name, measured in best.items():
+            for key, value in measured.items():
+                if key.endswith("_ms"):
+                    measured[key] = min(value, other[name][key])
+    return best
+
+
+# Reports
+
+
+def print_writes(results: dict) -> bool:
+    print(f"{'write (bookings)':<28}{'bare':>10}{'audited':>10}{'ratio':>8}{'target':>8}  rows captured  verdict")
+    met = True
+    for name, measured in results.items():
+        ratio = measured["audited_ms"] / measured["bare_ms"]
+        ok = ratio <= TARGETS[name] and measured["captured"] == measured["expected"]
+        met &= ok
+        print(
+            f"{measured['label']:<28}{ms(measured['bare_ms']):>10}{ms(measured['audited_ms']):>10}"
+            f"{ratio:>7.2f}x{TARGETS[name]:>7.1f}x  {measured['captured']:>5}/{measured['expected']:<7}"
+            f"{'ok' if ok else 'MISSED'}"
+        )
+    print()
+    return met
+
+
+def print_viewer(small: dict, large: dict) -> bool:
+    print(
+        f"{'audit viewer page':<26}{'rows@1M':>9}{'page@10k':>10}{'page@1M':>10}{'query@1M':>10}"
+        f"{'page/query':>12}{'1M/10k':>8}  verdict"
+    )
+    met = True
+    for variant, page in large.items():
+        over_query = page["page_ms"] / page["query_ms"]
+        over_10k = page["page_ms"] / small[variant]["page_ms"]
+        ok = over_query <= MAX_PAGE_OVER_QUERY and over_10k <= MAX_1M_OVER_10K
+        met &= ok
+        print(
+            f"{variant:<26}{page['rows']:>9}{ms(small[variant]['page_ms']):>10}{ms(page['page_ms']):>10}"
+            f"{ms(page['query_ms']):>10}{over_query:>11.1f}x{over_10k:>7.2f}x  {'ok' if ok else 'MISSED'}"
+        )
+    print(
+        f"\naudit rows: {large['first page']['table_rows']:,} at 1M, {small['first page']['table_rows']:,} at 10k; "
+        "page: /staff/audit/ in-process as a superuser, median; query: its bare page query."
+    )
+    print(
+        f"targets: writes as shown; page <= {MAX_PAGE_OVER_QUERY:.0f}x its query and <= {MAX_1M_OVER_10K}x "
+        f"the page at 10k: {'all met' if met else 'MISSED'}"
+    )
+    return met
+
+
+def ms(value: float) -> str:
+    return f"{value:.2f}ms"
+
+
+# Workers (run with DATABASE_URL pointing at the database to measure)
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")  # no collected static files here
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, stdout=sys.stderr)
+
+
+def measure_writes(*, runs: int) -> dict:
+    setup_django()
+    from django.db import connection
+
+    from auditing.models import AuditLog
+    from consultants.models import Booking
+    from core.request_context import RequestContext, bind
+
+    template = booking_template()
+    table = connection.ops.quote_name(Booking._meta.db_table)
+
+    def capture(enabled: bool) -> None:
+        with connection.cursor() as cursor:
+            for event in ("insert", "update", "delete"):
+                verb = "ENABLE" if enabled else "DISABLE"
+                cursor.execute(f"ALTER TABLE {table} {verb} TRIGGER auditing_capture_{event}")
+
+    def new_rows() -> list:
+        return [Booking(**template, notes=f"bench {n}") for n in range(BULK_ROWS)]
+
+    single = Booking.objects.create(**template, notes="single")
+    batch = Booking.objects.bulk_create(new_rows())
+    batch_ids = [row.pk for row in batch]
+    flip = iter(range(10**9))
+
+    def save_once() -> None:
+        # One request's worth: its own context (handed to the database), one changed field saved.
+        with bind(RequestContext(ip_address="203.0.113.1", user_agent="bench")):
+            single.notes = f"note {next(flip)}"
+            single.save(update_fields=["notes", "updated_at"])
+
+    def bulk_create_once() -> None:
+        Booking.objects.bulk_create(new_rows())
+
+    def update_once() -> None:
+        Booking.objects.filter(pk__in=batch_ids).update(notes=f"updated {next(flip)}")
+
+    operations = {
+        "save": ("save() of one field", save_once, 1),
+        "bulk_create": (f"bulk_create of {BULK_ROWS:,}", bulk_create_once, BULK_ROWS),
+        "update": (f"update() of {BULK_ROWS:,}", update_once, BULK_ROWS),
+    }
+    results = {}
+    for name, (label, operation, rows_per_run) in operations.items():
+        capture(False)
+        bare = median_ms(operation, runs=runs)
+        capture(True)
+        before = AuditLog.objects.count()
+        audited = median_ms(operation, runs=runs)
+        captured = AuditLog.objects.count() - before
+        results[name] = {
+            "label": label,
+            "bare_ms": bare,
+            "audited_ms": audited,
+            "captured": captured,
+            "expected": rows_per_run * (runs + WARM_UP_RUNS),
+        }
+    Booking.objects.filter(notes__startswith="bench").delete()  # keep the scratch table from growing
+    return results
+
+
+def booking_template() -> dict:
+    """Field values of a valid booking, with the client, consultant and service it needs."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from consultants.models import Consultant, Service, ServiceCategory
+
+    client, _ = User.objects.get_or_create(email="bench-client@example.com", defaults={"full_name": "Bench Client"})
+    expert, _ = User.objects.get_or_create(email="bench-expert@example.com", defaults={"full_name": "Bench Expert"})
+    consultant, _ = Consultant.objects.get_or_create(user=expert, defaults={"hourly_rate": Decimal("100.00")})
+    category, _ = ServiceCategory.objects.get_or_create(name="Bench", defaults={"slug": "bench"})
+    service, _ = Service.objects.get_or_create(
+        consultant=consultant,
+        title="Bench session",
+        defaults={"category": category, "price": Decimal("120.00"), "duration_minutes": 60},
+    )
+    scheduled = timezone.now() + timedelta(days=7)
+    return {"client": client, "consultant": consultant, "service": service, "scheduled_at": scheduled, "price": 120}
+
+
+def measure_viewer(*, scale: int, runs: int) -> dict:
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import User
+    from auditing import selectors
+    from auditing.filters import AuditLogFilter
+    from auditing.models import AuditLog
+
+    if not AuditLog.objects.filter(actor__isnull=False).exists():
+        call_command("seed_demo", scale=scale, stdout=sys.stderr)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE auditing_auditlog")
+    user, _ = User.objects.get_or_create(
+        email="bench-admin@example.com",
+        defaults={"full_name": "Benchmark admin", "is_staff": True, "is_superuser": True},
+    )
+    client = Client()
+    client.force_login(user)
+    url = reverse("auditing:audit_list")
+    table_rows = AuditLog.objects.count()
+    results = {}
+    for variant, params in viewer_variants().items():
+        filterset = AuditLogFilter(params or None, queryset=AuditLog.objects.all())
+        assert not filterset.is_bound or filterset.is_valid(), filterset.errors
+        queryset = selectors.audit_events(filterset.qs).order_by("-created_at", "-id")
+
+        def bare_query(queryset=queryset) -> None:
+            list(queryset[: selectors.PAGE_SIZE + 1])
+
+        def open_page(params=params) -> None:
+            response = client.get(url, params)
+            assert response.status_code == 200, response.status_code
+
+        results[variant] = {
+            "rows": len(queryset[: selectors.PAGE_SIZE]),
+            "table_rows": table_rows,
+            "page_ms": median_ms(open_page, runs=runs),
+            "query_ms": median_ms(bare_query, runs=runs),
+        }
+    return results
+
+
+def viewer_variants() -> dict[str, dict]:
+    """The first page, and one of each filter, on values both database sizes share."""
+    from datetime import timedelta
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from auditing.models import AuditLog
+    from consultants.models import Booking
+
+    def most_common(field: str):
+        rows = AuditLog.objects.exclude(**{f"{field}__isnull": True}).order_by().values(field)
+        return rows.annotate(n=Count("pk")).order_by("-n", field).first()[field]
+
+    # The first demo user and booking exist at both sizes.
+    actor = AuditLog.objects.filter(actor__isnull=False).order_by("actor_id").values_list("actor__email", flat=True)
+    booking = Booking.objects.order_by("pk").values_list("pk", flat=True).first()
+    today = timezone.localdate()
+    return {
+        "first page": {},
+        "action": {"action": "PAYMENT"},
+        "entity type": {"entity_type": "consultants.booking"},
+        "actor (e-mail)": {"actor": actor.first()},
+        "entity type + id": {"entity_type": "consultants.booking", "entity_id": str(booking)},
+        "last 30 days": {"date_from": (today - timedelta(days=30)).isoformat(), "date_to": today.isoformat()},
+        "IP address": {"ip_address": most_common("ip_address")},
+    }
+
+
+def median_ms(operation, *, runs: int) -> float:
+    for _ in range(WARM_UP_RUNS):
+        operation()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        operation()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
