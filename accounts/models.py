@@ -5,6 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from core.models import TimeStampedModel
@@ -34,7 +35,13 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, email):
         # E-mail addresses are unique regardless of case, so logging in ignores case too.
-        return self.get(email__iexact=email)
+        return self.get(self.email_matches(email))
+
+    @staticmethod
+    def email_matches(email: str) -> Exact:
+        """``email`` ignoring case, as the ``lower(email)`` unique index answers it (``iexact`` would
+        compare ``UPPER()``s and scan every user)."""
+        return Exact(Lower("email"), email.lower())
 
     def _create_user(self, email, password, **extra_fields):
         if not email:

@@ -2,8 +2,9 @@
 
 The triggers run inside PostgreSQL and cannot see Python's context variable, so before a write
 statement we set the session variable ``auditing.context`` (JSON) that ``auditing_capture()`` reads.
-It is sent only when it differs from what the connection already holds, so a request costs one small
-extra statement at its first write and nothing on pages that only read.
+It is sent only when it differs from what the connection already holds, in the same round trip as the
+write (two statements in one message), so a request pays almost nothing at its first write and
+nothing at all on pages that only read.
 
 Where it is set matters, because PostgreSQL undoes a ``set_config`` with the transaction that made it:
 - outside a transaction (autocommit) it is set for the session and stays;
@@ -14,6 +15,7 @@ Where it is set matters, because PostgreSQL undoes a ``set_config`` with the tra
 
 import json
 
+import psycopg
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -67,24 +69,37 @@ class ContextPusher:
         self.marker = None
 
     def __call__(self, execute, sql, params, many, context):
-        if sql.lstrip()[:6].upper() in WRITES and not sql.startswith('INSERT INTO "auditing_'):
-            self._push(context["cursor"])
-        return execute(sql, params, many, context)
-
-    def _push(self, cursor) -> None:
+        if sql.lstrip()[:6].upper() not in WRITES or sql.startswith('INSERT INTO "auditing_'):
+            return execute(sql, params, many, context)
         payload = context_payload()
-        connection = self.connection
-        if connection.get_autocommit():
-            if payload != self.session_payload:
-                cursor.cursor.execute(SET_CONTEXT, [payload, False])
-                self.session_payload = payload
-            return
-        if self._holding() == payload:
-            return
-        cursor.cursor.execute(SET_CONTEXT, [payload, True])
-        if connection.in_atomic_block:
+        is_local = self._needed(payload)
+        if is_local is None:
+            return execute(sql, params, many, context)
+        raw = context["cursor"].cursor
+        if many or not isinstance(params, list | tuple) or not isinstance(raw, psycopg.ClientCursor):
+            raw.execute(SET_CONTEXT, [payload, is_local])
+            result = execute(sql, params, many, context)
+        else:
+            # Same round trip: both statements in one message (client-side binding allows several);
+            # then step to the write's own result, which is what the caller reads.
+            result = execute(f"{SET_CONTEXT}; {sql}", [payload, is_local, *params], many, context)
+            raw.nextset()
+        self._remember(payload, is_local)
+        return result
+
+    def _needed(self, payload: str) -> bool | None:
+        """None when the connection already holds ``payload``; else whether to set it
+        transaction-locally (True) or for the session (False)."""
+        if self.connection.get_autocommit():
+            return None if payload == self.session_payload else False
+        return None if self._holding() == payload else True
+
+    def _remember(self, payload: str, is_local: bool) -> None:
+        if not is_local:
+            self.session_payload = payload
+        elif self.connection.in_atomic_block:
             self.marker = _Marker(payload)
-            connection.on_commit(self.marker)
+            self.connection.on_commit(self.marker)
 
     def _holding(self) -> str | None:
         """What the current transaction holds: its own setting if still in force, else the session's."""

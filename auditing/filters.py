@@ -59,7 +59,8 @@ class AuditLogFilter(_DateRangeMixin):
         """A person by e-mail address (what they did under any later address too), else a label such as
         ``system: cleanup_logs`` or the address of a since-deleted user, as recorded."""
         value = value.strip()
-        user_id = get_user_model().objects.filter(email__iexact=value).values_list("pk", flat=True).first()
+        users = get_user_model().objects
+        user_id = users.filter(users.email_matches(value)).values_list("pk", flat=True).first()
         if user_id is not None:
             return queryset.filter(actor_id=user_id)
         return queryset.filter(actor_label__iexact=value)
@@ -82,3 +83,37 @@ class SystemLogFilter(_DateRangeMixin):
 
 def _local_midnight(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_bar(filterset: django_filters.FilterSet) -> list[dict]:
+    """The filter form's fields as plain data for ``_filter_form.html``.
+
+    Django renders each widget (and each option of a select) through its own template; for a filter
+    bar shown on every page of a list that cost more than the list's query, so the few widget kinds
+    used here are drawn from this data instead.
+    """
+    form = filterset.form
+    fields = []
+    for bound in form:
+        widget = bound.field.widget
+        value = bound.value()
+        field = {
+            "name": bound.name,
+            "label": bound.label,
+            "id": bound.id_for_label,
+            "errors": " ".join(bound.errors),
+            "placeholder": widget.attrs.get("placeholder", ""),
+        }
+        if isinstance(widget, forms.CheckboxSelectMultiple):
+            chosen = {str(item) for item in (value or [])}
+            field["kind"] = "checkboxes"
+            field["choices"] = [(str(key), label, str(key) in chosen) for key, label in bound.field.choices]
+        elif isinstance(widget, forms.Select):
+            field["kind"] = "select"
+            field["choices"] = [(str(key), label, str(key) == str(value or "")) for key, label in bound.field.choices]
+        else:
+            field["kind"] = "input"
+            field["input_type"] = getattr(widget, "input_type", "text")
+            field["value"] = "" if value is None else str(value)
+        fields.append(field)
+    return fields

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import admin
+from django.db.models import BooleanField
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
 
@@ -48,11 +49,9 @@ def entity_name(entity_type: str) -> str:
 
 
 @functools.cache
-def _column_labels(entity_type: str) -> dict[str, str]:
+def _column_fields(entity_type: str) -> dict[str, Any]:
     model = _model(entity_type)
-    if model is None:
-        return {}
-    return {field.column: capfirst(field.verbose_name) for field in model._meta.concrete_fields}
+    return {field.column: field for field in model._meta.concrete_fields} if model else {}
 
 
 @functools.cache
@@ -62,17 +61,20 @@ def _pk_column(entity_type: str) -> str | None:
 
 
 def field_label(entity_type: str, key: str) -> str:
-    return _column_labels(entity_type).get(key) or capfirst(key.replace("_", " "))
+    field = _column_fields(entity_type).get(key)
+    return capfirst(field.verbose_name) if field else capfirst(key.replace("_", " "))
 
 
 def diff_rows(entity_type: str, changes: dict[str, Any]) -> list[DiffRow]:
     rows = []
+    fields = _column_fields(entity_type)
     for key, value in changes.items():
         label = field_label(entity_type, key)
+        is_flag = isinstance(fields.get(key), BooleanField)
         if isinstance(value, list) and len(value) == 2:
-            rows.append(DiffRow(label, display(value[0]), display(value[1]), is_change=True))
+            rows.append(DiffRow(label, display(value[0], is_flag), display(value[1], is_flag), is_change=True))
         else:
-            rows.append(DiffRow(label, "", display(value), is_change=False))
+            rows.append(DiffRow(label, "", display(value, is_flag), is_change=False))
     return rows
 
 
@@ -95,11 +97,13 @@ def change_summary(entity_type: str, changes: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def display(value: Any) -> str:
+def display(value: Any, is_flag: bool = False) -> str:
+    """A recorded value as text. Captured values come as PostgreSQL prints them, so a boolean column's
+    "t"/"f" reads "yes"/"no" like a JSON true/false does."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
+    if isinstance(value, bool) or (is_flag and value in ("t", "f")):
+        return "yes" if value in (True, "t") else "no"
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)

@@ -7,6 +7,7 @@ audit event, starting a verification) go through services and tasks.
 
 import csv
 import re
+from urllib.parse import quote as urlquote
 
 from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
@@ -17,8 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from auditing import presentation, selectors
 from auditing.chain import audit_chain_last_verdict
-from auditing.filters import AuditLogFilter, SystemLogFilter
-from auditing.models import AuditLog, SystemLog
+from auditing.filters import AuditLogFilter, SystemLogFilter, filter_bar
+from auditing.models import AuditAction, AuditLog, SystemLog
 from auditing.services import audit_export_record
 from auditing.tasks import audit_chain_verify_task
 from core.access import permission_required
@@ -42,8 +43,9 @@ def audit_list(request):
         "auditing/audit_list.html",
         {
             "filter": filterset,
+            "filter_fields": filter_bar(filterset),
             "page": page,
-            "events": [_event_row(event) for event in page.rows],
+            "events": _event_rows(page.rows),
             "verdict": audit_chain_last_verdict(),
             "can_export": request.user.has_perm(EXPORT_AUDIT),
             "filter_query": _filter_query(request),
@@ -123,7 +125,12 @@ def systemlog_list(request):
     return render(
         request,
         "auditing/systemlog_list.html",
-        {"filter": filterset, "page": page, "filter_query": _filter_query(request)},
+        {
+            "filter": filterset,
+            "filter_fields": filter_bar(filterset),
+            "page": page,
+            "filter_query": _filter_query(request),
+        },
     )
 
 
@@ -194,9 +201,33 @@ def _page(request, filterset, rows_of) -> selectors.KeysetPage:
         return selectors.keyset_page(queryset)
 
 
-def _event_row(event: AuditLog) -> dict:
-    return {
-        "event": event,
-        "entity_name": presentation.entity_name(event.entity_type),
-        "summary": presentation.change_summary(event.entity_type, event.changes),
-    }
+def _event_rows(events: list[AuditLog]) -> list[dict]:
+    """What each list row shows, as plain strings: a page of 50 rows otherwise spends more time in
+    ``{% url %}`` and ``|date`` than in its query. Links are built from one reversed prefix."""
+    detail_prefix = reverse("auditing:audit_detail", args=[0]).removesuffix("0/")
+    history_prefix = reverse("auditing:entity_history", args=["x.y", "0"]).removesuffix("x.y/0/")
+    labels = dict(AuditAction.choices)
+    return [
+        {
+            "event": event,
+            "when": timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            "detail_url": f"{detail_prefix}{event.pk}/",
+            "history_url": f"{history_prefix}{event.entity_type}/{urlquote(event.entity_id or '-')}/",
+            "entity": presentation.entity_name(event.entity_type) + (f" #{event.entity_id}" if event.entity_id else ""),
+            "actor": _actor_name(event),
+            "action": labels.get(event.action, event.action),
+            "action_class": event.action.lower(),
+            "summary": presentation.change_summary(event.entity_type, event.changes),
+        }
+        for event in events
+    ]
+
+
+def _actor_name(event: AuditLog) -> str:
+    """The label recorded with the event; rows from before labels named every actor fall back to the
+    user (already joined) or, for a since-deleted user, their id."""
+    if event.actor_label:
+        return event.actor_label
+    if event.actor_id:
+        return event.actor.email if event.actor else f"user #{event.actor_id}"
+    return "system"

@@ -6,7 +6,8 @@ operation with the table's capture triggers switched off (no audit rows, no chai
 - a single ``save()`` of one changed field, each in a request context of its own (so the context is
   handed to the database every time, as in production);
 - ``bulk_create`` of 1,000 bookings;
-- ``QuerySet.update()`` of the same 1,000 bookings.
+- ``QuerySet.update()`` of the same 1,000 bookings: their status (an indexed column, the typical bulk
+  action), and their notes (unindexed, so PostgreSQL updates in place: the cheapest bare update).
 
 Each audited run must also write exactly one audit row per changed row, hash-chained.
 Targets (hash chain included): save <= 1.3x, bulk_create and update() <= 2x.
@@ -21,6 +22,7 @@ Usage: python bench/audit.py [--runs 15] [--rounds 2] [--db-prefix bo_bench] [--
 """
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -34,7 +36,8 @@ from databases import create_database_if_missing, with_database
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP_RUNS = 3
 BULK_ROWS = 1_000
-TARGETS = {"save": 1.3, "bulk_create": 2.0, "update": 2.0}
+WRITE_ROUNDS = 5
+TARGETS = {"save": 1.3, "bulk_create": 2.0, "update": 2.0, "update_hot": 2.0}
 MAX_PAGE_OVER_QUERY = 10.0
 MAX_1M_OVER_10K = 1.2
 
@@ -96,14 +99,14 @@ def best_of(rounds: list[dict]) -> dict:
 
 
 def print_writes(results: dict) -> bool:
-    print(f"{'write (bookings)':<28}{'bare':>10}{'audited':>10}{'ratio':>8}{'target':>8}  rows captured  verdict")
+    print(f"{'write (bookings)':<34}{'bare':>10}{'audited':>10}{'ratio':>8}{'target':>8}  rows captured  verdict")
     met = True
     for name, measured in results.items():
         ratio = measured["audited_ms"] / measured["bare_ms"]
         ok = ratio <= TARGETS[name] and measured["captured"] == measured["expected"]
         met &= ok
         print(
-            f"{measured['label']:<28}{ms(measured['bare_ms']):>10}{ms(measured['audited_ms']):>10}"
+            f"{measured['label']:<34}{ms(measured['bare_ms']):>10}{ms(measured['audited_ms']):>10}"
             f"{ratio:>7.2f}x{TARGETS[name]:>7.1f}x  {measured['captured']:>5}/{measured['expected']:<7}"
             f"{'ok' if ok else 'MISSED'}"
         )
@@ -162,7 +165,7 @@ def measure_writes(*, runs: int) -> dict:
     from django.db import connection
 
     from auditing.models import AuditLog
-    from consultants.models import Booking
+    from consultants.models import Booking, BookingStatus
     from core.request_context import RequestContext, bind
 
     template = booking_template()
@@ -191,28 +194,42 @@ def measure_writes(*, runs: int) -> dict:
     def bulk_create_once() -> None:
         Booking.objects.bulk_create(new_rows())
 
+    statuses = iter(itertools.cycle([BookingStatus.CONFIRMED, BookingStatus.PENDING]))
+
     def update_once() -> None:
+        # The typical bulk action: moving a set of bookings to another status (an indexed column).
+        Booking.objects.filter(pk__in=batch_ids).update(status=next(statuses))
+
+    def update_notes_once() -> None:
+        # The cheapest update there is: an unindexed column, so PostgreSQL rewrites rows in place (HOT).
         Booking.objects.filter(pk__in=batch_ids).update(notes=f"updated {next(flip)}")
 
+    # (label, operation, audit rows per run, timed runs per round): cheap operations get more runs.
     operations = {
-        "save": ("save() of one field", save_once, 1),
-        "bulk_create": (f"bulk_create of {BULK_ROWS:,}", bulk_create_once, BULK_ROWS),
-        "update": (f"update() of {BULK_ROWS:,}", update_once, BULK_ROWS),
+        "save": ("save() of one field", save_once, 1, runs * 4),
+        "bulk_create": (f"bulk_create of {BULK_ROWS:,}", bulk_create_once, BULK_ROWS, runs),
+        "update": (f"update() of {BULK_ROWS:,}: status", update_once, BULK_ROWS, runs),
+        "update_hot": (f"update() of {BULK_ROWS:,}: notes (HOT)", update_notes_once, BULK_ROWS, runs),
     }
     results = {}
-    for name, (label, operation, rows_per_run) in operations.items():
-        capture(False)
-        bare = median_ms(operation, runs=runs)
-        capture(True)
-        before = AuditLog.objects.count()
-        audited = median_ms(operation, runs=runs)
-        captured = AuditLog.objects.count() - before
+    for name, (label, operation, rows_per_run, timed_runs) in operations.items():
+        # Bare and audited alternate, round after round, and each keeps its best median: a slow spell
+        # of the machine (a checkpoint, another process) then cannot land on one side only.
+        bare, audited, captured, expected = [], [], 0, 0
+        for _ in range(WRITE_ROUNDS):
+            capture(False)
+            bare.append(median_ms(operation, runs=timed_runs))
+            capture(True)
+            before = AuditLog.objects.count()
+            audited.append(median_ms(operation, runs=timed_runs))
+            captured += AuditLog.objects.count() - before
+            expected += rows_per_run * (timed_runs + WARM_UP_RUNS)
         results[name] = {
             "label": label,
-            "bare_ms": bare,
-            "audited_ms": audited,
+            "bare_ms": min(bare),
+            "audited_ms": min(audited),
             "captured": captured,
-            "expected": rows_per_run * (runs + WARM_UP_RUNS),
+            "expected": expected,
         }
     Booking.objects.filter(notes__startswith="bench").delete()  # keep the scratch table from growing
     return results
@@ -257,6 +274,7 @@ def measure_viewer(*, scale: int, runs: int) -> dict:
         call_command("seed_demo", scale=scale, stdout=sys.stderr)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE auditing_auditlog")
+        cursor.execute("CHECKPOINT")  # flush now rather than in the middle of a measurement
     user, _ = User.objects.get_or_create(
         email="bench-admin@example.com",
         defaults={"full_name": "Benchmark admin", "is_staff": True, "is_superuser": True},
@@ -295,22 +313,22 @@ def viewer_variants() -> dict[str, dict]:
     from django.utils import timezone
 
     from auditing.models import AuditLog
-    from consultants.models import Booking
 
     def most_common(field: str):
         rows = AuditLog.objects.exclude(**{f"{field}__isnull": True}).order_by().values(field)
         return rows.annotate(n=Count("pk")).order_by("-n", field).first()[field]
 
-    # The first demo user and booking exist at both sizes.
+    # The first demo user exists at both sizes; the booking is the one changed last.
     actor = AuditLog.objects.filter(actor__isnull=False).order_by("actor_id").values_list("actor__email", flat=True)
-    booking = Booking.objects.order_by("pk").values_list("pk", flat=True).first()
+    bookings = AuditLog.objects.filter(entity_type="consultants.booking").order_by("-created_at", "-id")
+    booking = bookings.values_list("entity_id", flat=True).first()
     today = timezone.localdate()
     return {
         "first page": {},
         "action": {"action": "PAYMENT"},
         "entity type": {"entity_type": "consultants.booking"},
         "actor (e-mail)": {"actor": actor.first()},
-        "entity type + id": {"entity_type": "consultants.booking", "entity_id": str(booking)},
+        "entity type + id": {"entity_type": "consultants.booking", "entity_id": booking},
         "last 30 days": {"date_from": (today - timedelta(days=30)).isoformat(), "date_to": today.isoformat()},
         "IP address": {"ip_address": most_common("ip_address")},
     }

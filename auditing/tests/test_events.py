@@ -58,7 +58,7 @@ def test_role_and_permission_changes_on_the_rbac_pages_carry_the_request(client,
     granted = rows_since(start, entity_type="accounts.rolepermission", action=AuditAction.CREATE)
     (summary,) = rows_since(start, entity_type="accounts.role", action=AuditAction.UPDATE)
     assert created.changes["name"] == [None, "REVIEWER"]
-    assert [row.changes["permission_id"] for row in granted] == [[None, permission.pk]]
+    assert [row.changes["permission_id"] for row in granted] == [[None, str(permission.pk)]]
     assert summary.changes == {"permissions": {"added": ["billing.view_refund"], "removed": []}}
     for row in (created, *granted, summary):
         assert (row.actor, row.ip_address, row.user_agent) == (administrator, "198.51.100.40", "Firefox/140")
@@ -76,7 +76,7 @@ def test_granting_and_revoking_a_role_on_the_pages_is_recorded_once_each(client,
 
     rows = rows_since(start, entity_type="accounts.userrole", entity_id=str(assignment.pk))
     assert [row.action for row in rows] == [AuditAction.CREATE, AuditAction.DELETE]
-    assert rows[0].changes["role_id"] == [None, role.pk] and rows[1].changes["user_id"] == [person.pk, None]
+    assert rows[0].changes["role_id"] == [None, str(role.pk)] and rows[1].changes["user_id"] == [str(person.pk), None]
     assert {row.actor_id for row in rows} == {administrator.pk}
 
 

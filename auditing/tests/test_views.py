@@ -63,7 +63,7 @@ def test_staff_without_the_export_permission_see_the_trail_but_cannot_export(cli
     assert client.get(EXPORT).status_code == 403
 
 
-def test_the_list_shows_who_did_what_with_a_readable_diff(admin_client):
+def test_the_list_shows_who_did_what_with_a_readable_diff(admin_client, require_postgres):
     role = RoleFactory(name="AUDITOR", description="Reads")
     Role.objects.filter(pk=role.pk).update(description="Reads and exports")
 
@@ -75,7 +75,7 @@ def test_the_list_shows_who_did_what_with_a_readable_diff(admin_client):
     assert f'href="{reverse("auditing:entity_history", args=["accounts.role", role.pk])}"' in html
 
 
-def test_filters_narrow_the_list(admin_client, superuser):
+def test_filters_narrow_the_list(admin_client, superuser, require_postgres):
     ann, bob = UserFactory(email="ann@example.com"), UserFactory(email="bob@example.com")
     ann_login = login_by(ann, ip="198.51.100.1")
     login_by(bob, ip="198.51.100.2")
@@ -151,7 +151,7 @@ def test_the_list_runs_the_same_queries_for_five_rows_or_fifty(admin_client, dja
     assert len(page_events(response)) == 50
 
 
-def test_an_event_page_shows_the_whole_diff_and_context(admin_client):
+def test_an_event_page_shows_the_whole_diff_and_context(admin_client, require_postgres):
     staff = UserFactory(email="agent@example.com")
     with bind(RequestContext(user=staff, ip_address="192.0.2.4", user_agent="Safari/18", request_id="req-9")):
         role = RoleFactory(name="DETAILED", description="before")
@@ -164,7 +164,7 @@ def test_an_event_page_shows_the_whole_diff_and_context(admin_client):
         assert expected in html
 
 
-def test_the_admin_history_of_an_object_is_its_audit_trail(admin_client):
+def test_the_admin_history_of_an_object_is_its_audit_trail(admin_client, require_postgres):
     role = RoleFactory(name="HISTORIC", description="v1")
     Role.objects.filter(pk=role.pk).update(description="v2")
 

@@ -32,7 +32,10 @@ def test_the_assignee_gains_object_permissions_and_the_previous_one_loses_them(l
     assert fresh(bob).has_perm("support.view_supportticket", ticket)
     assert not fresh(ann).has_perm("support.view_supportticket", ticket)
     changes = AuditLog.objects.filter(entity_type="support.supportticket", entity_id=str(ticket.pk), action="UPDATE")
-    assert [event.changes["assignee_id"] for event in changes.order_by("id")] == [[None, ann.pk], [ann.pk, bob.pk]]
+    assert [event.changes["assignee_id"] for event in changes.order_by("id")] == [
+        [None, str(ann.pk)],
+        [str(ann.pk), str(bob.pk)],
+    ]
 
 
 def test_unassigning_removes_the_grants_and_deleting_leaves_no_orphans(lead):
