@@ -57,7 +57,7 @@ class AuditLog(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # sha256(previous row's row_hash + this row's content), set by the database; see verify_audit_chain.
-    row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False, db_default="")
 
     class Meta:
         ordering = ["-id"]

@@ -54,7 +54,7 @@ def test_system_roles_cannot_be_renamed_or_deleted(roles, super_admin):
     assert admin_role.description == "Day-to-day"
 
 
-def test_a_custom_role_can_be_created_renamed_and_deleted_with_an_audit_trail(super_admin):
+def test_a_custom_role_can_be_created_renamed_and_deleted_with_an_audit_trail(super_admin, require_postgres):
     role = services.role_create(name="finance_reviewer", description="Reviews refunds", actor=super_admin)
     assert role.name == "FINANCE_REVIEWER" and not role.is_system
     services.role_update(role=role, name="REFUND_REVIEWER", description="Reviews refunds", actor=super_admin)
@@ -161,7 +161,7 @@ def test_the_last_lasting_super_admin_cannot_be_given_an_expiry(roles, super_adm
     assert UserRole.objects.get(user=super_admin).expires_at is None
 
 
-def test_a_grant_with_expiry_is_recorded_and_regranting_updates_it(roles, super_admin):
+def test_a_grant_with_expiry_is_recorded_and_regranting_updates_it(roles, super_admin, require_postgres):
     person = UserFactory(is_staff=True)
     expiry = timezone.now() + timedelta(days=30)
     assignment = services.user_role_grant(user=person, role=roles[ADMIN], expires_at=expiry, actor=super_admin)

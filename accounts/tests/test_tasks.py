@@ -38,7 +38,7 @@ def test_holders_and_assigners_are_warned_once_before_expiry():
     assert sorted(notices.values_list("user_id", flat=True)) == sorted([soon.user_id] * 2 + [boss.pk] * 2)
 
 
-def test_a_lapsed_role_is_recorded_and_notified_once_by_the_system():
+def test_a_lapsed_role_is_recorded_and_notified_once_by_the_system(require_postgres):
     lapsed = assignment(-timedelta(minutes=5))
     assert user_roles_expiry_task()["lapsed"] == 1
     assert user_roles_expiry_task()["lapsed"] == 0

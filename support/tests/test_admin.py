@@ -26,7 +26,7 @@ def ticket_form(ticket: SupportTicket, **changes) -> dict:
     return {**data, **changes}
 
 
-def test_assigning_in_the_admin_grants_the_assignee_the_ticket_and_is_audited(admin_client):
+def test_assigning_in_the_admin_grants_the_assignee_the_ticket_and_is_audited(admin_client, require_postgres):
     # given an unassigned ticket and a staff member
     ticket = SupportTicketFactory()
     agent = UserFactory(is_staff=True)
@@ -55,7 +55,7 @@ def test_a_ticket_cannot_be_assigned_to_a_client(admin_client):
     assert ticket.assignee is None
 
 
-def test_other_changes_leave_the_assignment_alone(admin_client):
+def test_other_changes_leave_the_assignment_alone(admin_client, require_postgres):
     ticket = SupportTicketFactory()
     response = admin_client.post(admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, subject="New"))
     assert response.status_code == 302

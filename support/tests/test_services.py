@@ -20,7 +20,7 @@ def lead(superuser):
     return superuser
 
 
-def test_the_assignee_gains_object_permissions_and_the_previous_one_loses_them(lead):
+def test_the_assignee_gains_object_permissions_and_the_previous_one_loses_them(lead, require_postgres):
     # given a ticket assigned to Ann
     ticket = SupportTicketFactory()
     ann, bob = UserFactory(is_staff=True), UserFactory(is_staff=True)
