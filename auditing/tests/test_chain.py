@@ -117,3 +117,11 @@ def test_two_hundred_concurrent_writers_leave_a_chain_that_verifies(require_post
         AuditLog.objects.filter(request_id__startswith="writer-").order_by("id").values_list("request_id", flat=True)
     )
     assert all(request_ids[i] == request_ids[i + 1] for i in range(0, len(request_ids), 2))
+
+
+def test_the_command_fails_when_a_table_is_no_longer_captured(trail):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER auditing_capture_update ON accounts_role")
+
+    with pytest.raises(CommandError, match="not captured on: accounts_role.auditing_capture_update"):
+        call_command("verify_audit_chain")

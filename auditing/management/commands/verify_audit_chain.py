@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from auditing.capture import capture_triggers_missing
 from auditing.chain import audit_chain_verify
 from auditing.models import AuditLog
 from core.management.base import DatabaseCommand
@@ -13,7 +14,8 @@ class Command(DatabaseCommand):
     help = (
         "Recompute every audit row's hash from its content and its predecessor's hash. Prints OK with the "
         "chain head (note it: a later run showing an older head means rows were cut off the end), or the "
-        "first row that was edited, had a row before it deleted, or was moved, and exits non-zero."
+        "first row that was edited, had a row before it deleted, or was moved, and exits non-zero. Also fails "
+        "when a domain table has lost its capture triggers."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -21,6 +23,10 @@ class Command(DatabaseCommand):
         if not verdict.supported:
             raise CommandError("this database keeps no hash chain (PostgreSQL only)")
         if verdict.ok:
+            # A chain that verifies is worth little if changes stopped being captured (a restore
+            # without triggers, a table added by hand): say so, and fail.
+            if missing := capture_triggers_missing():
+                raise CommandError(f"chain OK, but changes are not captured on: {', '.join(missing)}")
             head = f"head #{verdict.head_id} {verdict.head_hash}" if verdict.head_id else "empty trail"
             self.stdout.write(f"OK: {verdict.rows:,} audit rows verified; {head}.")
             return
