@@ -24,7 +24,7 @@ _BOOKING_TRANSITIONS = {
     BookingStatus.COMPLETED: ("CONFIRMED", "consultant"),
     BookingStatus.NO_SHOW: ("CONFIRMED", "consultant"),
     BookingStatus.CANCELLED: ("CONFIRMED", "client"),
-    BookingStatus.PENDING: ("PENDING", "client"),
+    BookingStatus.PENDING: ("PENDING", "client"),  # still pending: the client moved it instead
 }
 # Background jobs act without a user: (who, what they touch, what they report).
 _JOBS = (
@@ -86,9 +86,14 @@ def _kinds(ctx: DemoContext, users: list[int]) -> list[tuple[Callable[[], Event]
         before, by = _BOOKING_TRANSITIONS[b.status]
         actor = b.consultant_user_id if by == "consultant" else b.client_id
         when = b.scheduled_at + timedelta(hours=ctx.rng.uniform(-48, 3))
-        return _by_user(
-            ctx, AuditAction.UPDATE, actor, "consultants.booking", b.id, {"status": [before, b.status]}, when
-        )
+        if before == b.status:
+            # An update that changes nothing is never recorded: a pending booking was rescheduled.
+            earlier = b.scheduled_at - timedelta(days=ctx.rng.randint(1, 7))
+            changes = {"scheduled_at": [earlier.isoformat(), b.scheduled_at.isoformat()]}
+            when = min(when, earlier)
+        else:
+            changes = {"status": [before, b.status]}
+        return _by_user(ctx, AuditAction.UPDATE, actor, "consultants.booking", b.id, changes, when)
 
     def payment() -> Event:
         p = ctx.pick(ctx.payments)
