@@ -63,6 +63,9 @@ def audit_chain_verify() -> ChainVerdict:
 
 
 def audit_chain_last_verdict() -> ChainVerdict | None:
-    """The verdict of the last verification (command or periodic job), if one is remembered."""
+    """The verdict of the last verification (command or periodic job), if one is remembered; where the
+    database keeps no chain, a verdict saying so."""
+    if connection.vendor != "postgresql":
+        return ChainVerdict(True, 0, None, "", None, timezone.now(), supported=False)
     stored = cache.get(VERDICT_CACHE_KEY)
     return ChainVerdict(**stored) if stored else None

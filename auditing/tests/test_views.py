@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -214,3 +215,12 @@ def test_the_system_log_filters_by_level_and_shows_tracebacks(admin_client):
 
     assert [entry.message for entry in warnings_only] == ["disk almost full"]
     assert "Traceback: boom" in detail and "payment failed" in detail
+
+
+def test_without_postgresql_the_badge_says_there_is_no_chain(admin_client, monkeypatch):
+    # The SQLite first-run default keeps no chain: the badge says so and offers no verification.
+    monkeypatch.setattr("auditing.chain.connection", SimpleNamespace(vendor="sqlite"))
+
+    html = admin_client.get(AUDIT_LIST).content.decode()
+
+    assert "No hash chain on this database" in html and "Verify now" not in html
