@@ -80,6 +80,7 @@ def test_staff_filter_the_trail_read_a_diff_and_follow_an_entitys_history(page, 
     levels = set(page.locator(".log-table tbody .level").all_inner_texts())
     assert levels <= {"ERROR"}
     page.screenshot(path=screenshot_dir / "system-log.png", full_page=False)
-    page.locator(".log-table tbody tr").first.locator("td:first-child a").click()
-    page.wait_for_selector("pre.log-text")
+    with_traceback = page.locator(".log-table tbody tr", has=page.locator(".badge")).first
+    with_traceback.locator("td:first-child a").click()
+    page.wait_for_selector("pre.traceback")
     page.screenshot(path=screenshot_dir / "system-log-entry.png", full_page=False)
