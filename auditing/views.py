@@ -174,7 +174,8 @@ def _cell(value) -> str:
 
 
 def _filter_data(request):
-    """The filter's own parameters, or None (an unbound filter) when there are none."""
+    """The filter's own parameters (the query string without the page token), or None (an unbound
+    filter) when there are none."""
     data = request.GET.copy()
     for name in PAGE_PARAMETERS:
         data.pop(name, None)
@@ -182,10 +183,9 @@ def _filter_data(request):
 
 
 def _filter_query(request) -> str:
-    data = request.GET.copy()
-    for name in PAGE_PARAMETERS:
-        data.pop(name, None)
-    return data.urlencode()
+    """The filter's parameters as a query string, for page links and the export link."""
+    data = _filter_data(request)
+    return data.urlencode() if data else ""
 
 
 def _page(request, filterset, rows_of) -> selectors.KeysetPage:
