@@ -15,8 +15,12 @@ from auditing.services import SECRET_FIELD
 
 # Apps whose tables are not captured: the audit trail and system log would audit themselves.
 NOT_CAPTURED_APPS = frozenset({"auditing"})
-EVENTS = {"insert": "NEW TABLE AS new_rows", "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
-EVENTS["delete"] = "OLD TABLE AS old_rows"
+# Each event's trigger and the transition tables it hands the capture function.
+EVENTS = {
+    "insert": "NEW TABLE AS new_rows",
+    "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "delete": "OLD TABLE AS old_rows",
+}
 
 
 def captured_models() -> list[type[models.Model]]:
@@ -56,6 +60,10 @@ def capture_triggers_install(using: str = "default") -> int:
     quote = connection.ops.quote_name
     models_ = captured_models()
     with connection.cursor() as cursor:
+        # Migrated back below auditing 0005 (the function is gone): nothing to install.
+        cursor.execute("SELECT to_regprocedure('auditing_capture()') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return 0
         for model in models_:
             arguments = ", ".join(
                 _literal(value)
