@@ -7,7 +7,7 @@ The latest verdict is kept in the cache for the viewer's badge.
 """
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.cache import cache
 from django.db import connection
@@ -42,11 +42,15 @@ class ChainVerdict:
     supported: bool = True  # False where the database keeps no chain (the SQLite default)
 
 
+# Where the database keeps no chain (the SQLite default) there is nothing to verify.
+_NO_CHAIN = ChainVerdict(True, 0, None, "", None, datetime.min.replace(tzinfo=UTC), supported=False)
+
+
 def audit_chain_verify() -> ChainVerdict:
     """Walks the whole chain in one query and returns (and caches) the verdict."""
-    now = timezone.now()
     if connection.vendor != "postgresql":
-        return ChainVerdict(True, 0, None, "", None, now, supported=False)
+        return _NO_CHAIN
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_WALK, [GENESIS])
         broken_id, rows, head_id, head_hash = cursor.fetchone()
@@ -66,6 +70,6 @@ def audit_chain_last_verdict() -> ChainVerdict | None:
     """The verdict of the last verification (command or periodic job), if one is remembered; where the
     database keeps no chain, a verdict saying so."""
     if connection.vendor != "postgresql":
-        return ChainVerdict(True, 0, None, "", None, timezone.now(), supported=False)
+        return _NO_CHAIN
     stored = cache.get(VERDICT_CACHE_KEY)
     return ChainVerdict(**stored) if stored else None

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
-from auditing.models import AuditLog, SystemLog
+from auditing.models import AuditLog
 
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -64,10 +64,6 @@ def audit_events(queryset: QuerySet | None = None) -> QuerySet:
 
 def entity_history(*, entity_type: str, entity_id: str) -> QuerySet:
     return audit_events(AuditLog.objects.filter(entity_type=entity_type, entity_id=entity_id))
-
-
-def system_logs(queryset: QuerySet | None = None) -> QuerySet:
-    return SystemLog.objects.all() if queryset is None else queryset
 
 
 def _token(row) -> str:

@@ -37,7 +37,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 @permission_required(VIEW_AUDIT)
 def audit_list(request):
     filterset = AuditLogFilter(_filter_data(request), queryset=AuditLog.objects.all())
-    page = _page(request, filterset, selectors.audit_events)
+    page = _page(request, selectors.audit_events(filterset.qs) if _usable(filterset) else None)
     return render(
         request,
         "auditing/audit_list.html",
@@ -74,7 +74,7 @@ def audit_detail(request, pk: int):
 def entity_history(request, entity_type: str, entity_id: str):
     if not ENTITY_TYPE.match(entity_type) or len(entity_id) > 64:
         raise Http404("No such entity.")
-    page = _page(request, None, lambda _: selectors.entity_history(entity_type=entity_type, entity_id=entity_id))
+    page = _page(request, selectors.entity_history(entity_type=entity_type, entity_id=entity_id))
     return render(
         request,
         "auditing/entity_history.html",
@@ -97,7 +97,7 @@ def entity_history(request, entity_type: str, entity_id: str):
 def audit_export(request):
     """The current filter's events as CSV, newest first, streamed; the export itself is audited."""
     filterset = AuditLogFilter(_filter_data(request), queryset=AuditLog.objects.all())
-    if filterset.is_bound and not filterset.is_valid():
+    if not _usable(filterset):
         messages.error(request, "Fix the filters before exporting.")
         return redirect(f"{reverse('auditing:audit_list')}?{_filter_query(request)}")
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
@@ -121,7 +121,7 @@ def audit_chain_verify(request):
 @permission_required(VIEW_SYSTEM_LOG)
 def systemlog_list(request):
     filterset = SystemLogFilter(_filter_data(request), queryset=SystemLog.objects.all())
-    page = _page(request, filterset, selectors.system_logs)
+    page = _page(request, filterset.qs if _usable(filterset) else None)
     return render(
         request,
         "auditing/systemlog_list.html",
@@ -188,12 +188,16 @@ def _filter_query(request) -> str:
     return data.urlencode() if data else ""
 
 
-def _page(request, filterset, rows_of) -> selectors.KeysetPage:
-    """The requested page of ``rows_of(filtered queryset)``; empty when the filter is invalid, the
-    newest page (with a message) when the page link is not one of ours."""
-    if filterset is not None and filterset.is_bound and not filterset.is_valid():
+def _usable(filterset) -> bool:
+    """No filter, or a valid one: bad input lists nothing (the form shows why) rather than ignoring it."""
+    return not filterset.is_bound or filterset.is_valid()
+
+
+def _page(request, queryset) -> selectors.KeysetPage:
+    """The requested page of ``queryset`` (None: an invalid filter, so an empty page); the newest page,
+    with a message, when the page link is not one of ours."""
+    if queryset is None:
         return selectors.KeysetPage([], newer=None, older=None)
-    queryset = rows_of(filterset.qs if filterset is not None else None)
     try:
         return selectors.keyset_page(queryset, before=request.GET.get("before", ""), after=request.GET.get("after", ""))
     except selectors.BadPageToken:

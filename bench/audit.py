@@ -25,16 +25,14 @@ import argparse
 import itertools
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from databases import create_database_if_missing, with_database
+from timing import WARM_UP_RUNS, median_ms
 
 ROOT = Path(__file__).resolve().parent.parent
-WARM_UP_RUNS = 3
 BULK_ROWS = 1_000
 WRITE_ROUNDS = 5
 TARGETS = {"save": 1.3, "bulk_create": 2.0, "update": 2.0, "update_hot": 2.0}
@@ -359,17 +357,6 @@ def viewer_variants() -> dict[str, dict]:
         "last 30 days": {"date_from": (today - timedelta(days=30)).isoformat(), "date_to": today.isoformat()},
         "IP address": {"ip_address": BENCH_IP},
     }
-
-
-def median_ms(operation, *, runs: int) -> float:
-    for _ in range(WARM_UP_RUNS):
-        operation()
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        operation()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
 
 
 if __name__ == "__main__":

@@ -25,14 +25,13 @@ after this one, so by default a miss is reported, not fatal).
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 from databases import create_database_if_missing, with_database
+from timing import median_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = (
@@ -46,7 +45,6 @@ TABLES = (
 DATABASES = (("10k", 10), ("1m", 1000))
 MAX_PAGE_OVER_QUERY = 10.0
 MAX_1M_OVER_10K = 1.2
-WARM_UP_RUNS = 3
 
 
 def main() -> int:
@@ -356,17 +354,6 @@ def changelist_for(user, model_admin, params: dict):
     request = RequestFactory().get("/", params)
     request.user = user
     return model_admin.get_changelist_instance(request)
-
-
-def median_ms(operation, *, runs: int) -> float:
-    for _ in range(WARM_UP_RUNS):
-        operation()
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        operation()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
 
 
 if __name__ == "__main__":

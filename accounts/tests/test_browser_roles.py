@@ -9,10 +9,9 @@ from django.utils import timezone
 from accounts.models import Permission, Role, UserRole
 from accounts.rbac_catalog import SUPER_ADMIN
 from accounts.tests.factories import UserFactory
+from core.tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture
@@ -23,17 +22,10 @@ def administrator():
     return user
 
 
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server.url}/admin/login/?next=/staff/access/roles/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("h1.page-title")
-
-
 def test_an_admin_edits_the_matrix_and_grants_a_role_with_expiry(page, live_server, administrator, screenshot_dir):
     # given a custom role with no permissions
-    sign_in(page, live_server, administrator)
+    sign_in(page, live_server, administrator.email, next_url="/staff/access/roles/")
+    page.wait_for_selector("h1.page-title")
     page.fill("input[name=name]", "refund_reviewer")
     page.fill("input[name=description]", "Reviews and approves refunds")
     page.click("text=Create role")

@@ -9,10 +9,9 @@ from accounts.rbac_catalog import ADMIN
 from accounts.tests.factories import UserFactory
 from consultants.models import Booking
 from core.request_context import RequestContext, bind
+from core.tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture
@@ -23,14 +22,6 @@ def auditor(require_postgres):
     return user
 
 
-def sign_in(page, live_server, user, next_url):
-    page.goto(f"{live_server.url}/admin/login/?next={next_url}")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("h1.page-title")
-
-
 def test_staff_filter_the_trail_read_a_diff_and_follow_an_entitys_history(page, live_server, auditor, screenshot_dir):
     # given a booking whose status someone changed just now
     booking = Booking.objects.order_by("pk").first()
@@ -38,7 +29,8 @@ def test_staff_filter_the_trail_read_a_diff_and_follow_an_entitys_history(page, 
         Booking.objects.filter(pk=booking.pk).update(notes="Moved to the afternoon at the client's request")
 
     # when they open the audit trail and filter to updates of bookings
-    sign_in(page, live_server, auditor, "/staff/audit/")
+    sign_in(page, live_server, auditor.email, next_url="/staff/audit/")
+    page.wait_for_selector("h1.page-title")
     page.screenshot(path=screenshot_dir / "audit-trail.png", full_page=False)
     page.select_option("select[name=action]", "UPDATE")
     page.select_option("select[name=entity_type]", "consultants.booking")

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.core.management import call_command
 
 from core.navigation import AREAS
+from core.tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,13 +32,6 @@ def demo_login(monkeypatch):
     call_command("seed_rbac", verbosity=0)
     call_command("create_demo_login", verbosity=0)
     return DEMO_EMAIL, DEMO_PASSWORD
-
-
-def sign_in(page, live_server, email, password):
-    page.goto(f"{live_server.url}/admin/login/?next=/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
 
 
 def our_models():
