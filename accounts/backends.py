@@ -27,7 +27,8 @@ class EmailBackend(ModelBackend):
       the same rules. A role grant covers every object of the model; per-object grants are answered by
       guardian's backend, listed after this one. Django's per-user and group permissions are not used.
     * The resolved set is memoised on the user object for the request and cached across requests
-      (``accounts.permission_cache``); the memo is dropped the moment a contributing role expires.
+      (``accounts.permission_cache``), checked against the database's permission generation once per
+      request; the memo is dropped the moment a contributing role expires.
     """
 
     def user_can_authenticate(self, user):

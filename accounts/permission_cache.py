@@ -1,66 +1,231 @@
-"""Caching of each user's resolved permissions, invalidated by generation tokens.
+"""Caching of each user's resolved permissions, validated against a generation the database keeps.
 
-Two kinds of generation token live in Django's cache (Redis in production, shared by every process):
-a global one, renewed whenever any role, permission or role grant changes, and one per user, renewed
-whenever that user's role assignments change. A cached entry records the tokens it was computed
-under; it is used only while both still match and no contributing role has expired. Reading the two
-tokens and the entry is one ``get_many`` round trip.
+The database holds one *permission generation*: a random value in the single row of
+``accounts_permission_generation``. Its own triggers replace it, in the writing transaction, after
+any change that can alter someone's permissions: an insert, update, delete or truncate of roles,
+permissions, role grants and role assignments (for assignments, only an update of who, which role or
+the expiry), and a change of a user's ``status``, ``is_active``, ``is_superuser`` or ``is_staff``
+(not ``last_login``, so signing in invalidates nothing). Whatever makes the change (a service, a
+queryset ``update()``, raw SQL, psql, a restore) is covered.
 
-Tokens are random rather than counters so that an evicted token, re-created with a fresh value, can
-never match an old entry.
+A cached entry records the generation it was computed under and is used only while the database
+still shows that generation and no contributing role has expired. The backend asks once per request
+(the answer is memoised on the request's user object): one primary-key read and one cache read.
+
+* A row, not a sequence: the new value becomes visible to others only when the change commits, so
+  no process can read the new generation while still seeing the old grants and cache them under it.
+* Random, not a counter: a restore that brings back an old value also brings back the data cached
+  under it, and no later bump can ever land on a value that older entries were cached under.
+* The triggers are statement-level on PostgreSQL: one bump per statement, and they fire after the
+  audit capture triggers, so the generation row is locked after the audit chain lock that recording
+  the same change took (no new waits, no lock-order deadlock). SQLite has only row triggers.
+  See decision 0007.
 """
 
-import uuid
-
 from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 
 from accounts.selectors import ResolvedPermissions, user_permissions_resolve
 
-GLOBAL_GENERATION_KEY = "rbac:generation"
 ENTRY_TTL_SECONDS = 60 * 60 * 24
+GENERATION_TABLE = "accounts_permission_generation"
+# The tables whose rows decide permissions, each with the columns whose update counts (None: any).
+TRACKED_TABLES: dict[str, tuple[str, ...] | None] = {
+    "accounts_role": None,
+    "accounts_permission": None,
+    "accounts_rolepermission": None,
+    "accounts_userrole": ("user_id", "role_id", "expires_at"),  # not the expiry job's book-keeping
+    "accounts_user": ("status", "is_active", "is_superuser", "is_staff"),  # not last_login
+}
+# Adding or deleting an account changes no grant by itself: its assignments are accounts_userrole rows.
+UPDATES_ONLY = frozenset({"accounts_user"})
+# Trigger names sort after ``auditing_capture_*``: PostgreSQL fires a table's triggers alphabetically.
+TRIGGER_PREFIX = "rbac_generation"
 
-
-def _user_generation_key(user_id: int) -> str:
-    return f"rbac:user:{user_id}:generation"
+_RANDOM_VALUE = {"postgresql": "gen_random_uuid()::text", "sqlite": "lower(hex(randomblob(16)))"}
+_READ = "SELECT value FROM accounts_permission_generation WHERE id = 1"
+_BUMP = (
+    "INSERT INTO accounts_permission_generation (id, value) VALUES (1, {random}) "
+    "ON CONFLICT (id) DO UPDATE SET value = excluded.value"
+)
 
 
 def _entry_key(user_id: int) -> str:
-    return f"rbac:user:{user_id}:permissions"
+    return f"rbac:permissions:{user_id}"
 
 
-def _new_token() -> str:
-    return uuid.uuid4().hex
+def permission_generation(using: str = "default") -> str | None:
+    """The database's current permission generation, as this transaction sees it.
+
+    ``None`` when the database keeps none (a vendor without the triggers, or the row deleted by hand):
+    then nothing may be cached.
+    """
+    connection = connections[using]
+    if connection.vendor not in _RANDOM_VALUE:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_READ)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
-def invalidate_all() -> None:
-    """Forget every user's cached permissions (a role, permission or grant changed)."""
-    cache.set(GLOBAL_GENERATION_KEY, _new_token(), timeout=None)
+def invalidate_all(using: str = "default") -> None:
+    """Renews the permission generation, so no cached entry is used again.
 
-
-def invalidate_user(user_id: int) -> None:
-    """Forget one user's cached permissions (their role assignments changed)."""
-    cache.set(_user_generation_key(user_id), _new_token(), timeout=None)
+    For writes the triggers do not see (a restore with triggers disabled). Runs in the caller's
+    transaction, if any: other processes see the new generation when it commits.
+    """
+    connection = connections[using]
+    if connection.vendor in _RANDOM_VALUE:
+        with connection.cursor() as cursor:
+            cursor.execute(_BUMP.format(random=_RANDOM_VALUE[connection.vendor]))
 
 
 def cached_permissions(user_id: int) -> ResolvedPermissions:
-    """The user's permissions, from the cache when still valid, else resolved and cached."""
-    keys = (GLOBAL_GENERATION_KEY, _user_generation_key(user_id), _entry_key(user_id))
-    found = cache.get_many(keys)
-    global_token = found.get(keys[0]) or _ensure_token(keys[0])
-    user_token = found.get(keys[1]) or _ensure_token(keys[1])
-    entry = found.get(keys[2])
+    """The user's permissions, from the cache when computed under the current generation and not yet
+    expired, else resolved (one query) and cached.
+
+    The generation is read before resolving: an entry may then hold grants newer than its generation,
+    never older ones.
+    """
+    generation = permission_generation()
     now = timezone.now()
+    if generation is None:
+        return user_permissions_resolve(user_id=user_id, at=now)
+    key = _entry_key(user_id)
+    entry = cache.get(key)
     if entry is not None:
-        entry_global, entry_user, resolved = entry
-        if entry_global == global_token and entry_user == user_token and resolved.holds_at(now):
+        entry_generation, resolved = entry
+        if entry_generation == generation and resolved.holds_at(now):
             return resolved
     resolved = user_permissions_resolve(user_id=user_id, at=now)
-    cache.set(keys[2], (global_token, user_token, resolved), timeout=ENTRY_TTL_SECONDS)
+    cache.set(key, (generation, resolved), timeout=ENTRY_TTL_SECONDS)
     return resolved
 
 
-def _ensure_token(key: str) -> str:
-    # `add` keeps a token another process created meanwhile, so both agree on the current one.
-    cache.add(key, _new_token(), timeout=None)
-    return cache.get(key)
+# Installing the generation (migration accounts 0003) and its triggers (again after every migrate, as
+# SQLite drops a table's triggers whenever Django rebuilds the table to alter it).
+
+
+def generation_install(connection) -> None:
+    """Creates the generation table with its row, the bump function (PostgreSQL) and the triggers."""
+    if connection.vendor not in _RANDOM_VALUE:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {GENERATION_TABLE} (id smallint NOT NULL PRIMARY KEY CHECK (id = 1), value text NOT NULL)"
+        )
+        cursor.execute(_BUMP.format(random=_RANDOM_VALUE[connection.vendor]))
+    generation_triggers_install(connection)
+
+
+def generation_uninstall(connection) -> None:
+    """Drops the triggers, the bump functions and the generation table."""
+    if connection.vendor not in _RANDOM_VALUE:
+        return
+    with connection.cursor() as cursor:
+        for statement in _drop_triggers(connection):
+            cursor.execute(statement)
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION IF EXISTS accounts_permission_generation_on_change()")
+            cursor.execute("DROP FUNCTION IF EXISTS accounts_permission_generation_bump()")
+        cursor.execute(f"DROP TABLE IF EXISTS {GENERATION_TABLE}")
+
+
+def generation_triggers_install(connection) -> bool:
+    """(Re)creates every generation trigger; idempotent. False when the table is absent (migrated back)."""
+    if connection.vendor not in _RANDOM_VALUE or GENERATION_TABLE not in connection.introspection.table_names():
+        return False
+    statements = _postgresql_triggers() if connection.vendor == "postgresql" else _sqlite_triggers()
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+    return True
+
+
+def _events(table: str, vendor: str) -> tuple[str, ...]:
+    if table in UPDATES_ONLY:
+        return ("update",)
+    return ("insert", "update", "delete", "truncate") if vendor == "postgresql" else ("insert", "update", "delete")
+
+
+def _postgresql_triggers() -> list[str]:
+    statements = [
+        "CREATE OR REPLACE FUNCTION accounts_permission_generation_bump() RETURNS void LANGUAGE sql AS "
+        f"$$ {_BUMP.format(random=_RANDOM_VALUE['postgresql'])} $$",
+        # Statement-level, over the transition tables: one bump per statement, and none for a statement
+        # that changed no row (the expiry job's empty updates) or, for an update with a column list, none
+        # of those columns.
+        """
+        CREATE OR REPLACE FUNCTION accounts_permission_generation_on_change() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            changed boolean;
+        BEGIN
+            IF TG_OP = 'TRUNCATE' THEN
+                changed := true;
+            ELSIF TG_OP = 'DELETE' THEN
+                changed := EXISTS (SELECT FROM old_rows);
+            ELSIF TG_OP = 'INSERT' OR TG_NARGS = 0 THEN
+                changed := EXISTS (SELECT FROM new_rows);
+            ELSE
+                -- TG_ARGV[0]: a column list from accounts.permission_cache.TRACKED_TABLES.
+                EXECUTE format(
+                    'SELECT EXISTS (SELECT %1$s FROM new_rows EXCEPT ALL SELECT %1$s FROM old_rows)', TG_ARGV[0]
+                ) INTO changed;
+            END IF;
+            IF changed THEN
+                PERFORM accounts_permission_generation_bump();
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """,
+    ]
+    transitions = {
+        "insert": "REFERENCING NEW TABLE AS new_rows",
+        "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "delete": "REFERENCING OLD TABLE AS old_rows",
+        "truncate": "",
+    }
+    for table, columns in TRACKED_TABLES.items():
+        for event in _events(table, "postgresql"):
+            name = f"{TRIGGER_PREFIX}_{event}"
+            argument = f"'{', '.join(('id', *columns))}'" if event == "update" and columns else ""
+            statements += [
+                f"CREATE OR REPLACE TRIGGER {name} AFTER {event.upper()} ON {table} {transitions[event]} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION accounts_permission_generation_on_change({argument})",
+                # Like the audit trail's guards: fire in sessions that replay rows too (replicas, restores).
+                f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}",
+            ]
+    return statements
+
+
+def _sqlite_triggers() -> list[str]:
+    bump = _BUMP.format(random=_RANDOM_VALUE["sqlite"])
+    statements = []
+    for table, columns in TRACKED_TABLES.items():
+        for event in _events(table, "sqlite"):
+            name = f"{TRIGGER_PREFIX}_{table}_{event}"  # SQLite trigger names are per database
+            if event == "update" and columns:
+                changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in columns)
+                when = f"UPDATE OF {', '.join(columns)} ON {table} FOR EACH ROW WHEN {changed}"
+            else:
+                when = f"{event.upper()} ON {table} FOR EACH ROW"
+            statements += [f"DROP TRIGGER IF EXISTS {name}", f"CREATE TRIGGER {name} AFTER {when} BEGIN {bump}; END"]
+    return statements
+
+
+def _drop_triggers(connection) -> list[str]:
+    if connection.vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {TRIGGER_PREFIX}_{event} ON {table}"
+            for table in TRACKED_TABLES
+            for event in _events(table, "postgresql")
+        ]
+    return [
+        f"DROP TRIGGER IF EXISTS {TRIGGER_PREFIX}_{table}_{event}"
+        for table in TRACKED_TABLES
+        for event in _events(table, "sqlite")
+    ]

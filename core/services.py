@@ -7,7 +7,6 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
-from accounts import permission_cache
 from accounts.models import User
 from accounts.services import rbac_seed
 from auditing.capture import capture_pause_in_transaction
@@ -62,8 +61,6 @@ def demo_data_seed(
             password_hash = make_password(DEMO_USER_PASSWORD)
             ctx = DemoContext.create(seed=seed, plan=plan, writer=writer, password_hash=password_hash)
             stored_files = ctx.stored_files
-            # Roles and grants are written in bulk, without the signals that invalidate cached permissions.
-            transaction.on_commit(permission_cache.invalidate_all)
             for step in demo_data.STEPS:
                 on_stage(step.__name__.removeprefix("seed_").replace("_", " "))
                 step(ctx)

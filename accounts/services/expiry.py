@@ -2,13 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import permission_cache
 from accounts.models import (
     Notification,
     NotificationChannel,
@@ -74,6 +72,5 @@ def user_roles_process_expiry(*, now=None, batch_size: int = 500) -> RoleExpiryR
             body=f"{assignment.user} no longer holds {assignment.role.name} (expired "
             f"{timezone.localtime(assignment.expires_at):%Y-%m-%d %H:%M}).",
         )
-        transaction.on_commit(partial(permission_cache.invalidate_user, assignment.user_id))
     UserRole.objects.filter(pk__in=[a.pk for a in lapsed]).update(lapsed_at=now)
     return RoleExpiryResult(warned=len(due_warning), lapsed=len(lapsed))
