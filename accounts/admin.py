@@ -8,13 +8,14 @@ SUPER_ADMIN, and audit every change. A model form in the admin would skip all of
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.forms import UserCreationForm, UserEditForm
 from accounts.models import Notification, Permission, Role, RolePermission, User, UserRole
 from accounts.selectors import user_may_be_managed_by
-from accounts.services import user_status_change_record
+from accounts.services import user_delete_check, user_status_change_record
 from core.admin_performance import LargeTableAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
 
@@ -68,6 +69,24 @@ class UserAdmin(LargeTableAdminMixin, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or user_may_be_managed_by(subject=obj, actor=request.user))
+
+    def get_actions(self, request):
+        # Each deletion is checked against the RBAC invariants inside its own transaction (the delete
+        # page's); the bulk action runs outside one, so accounts are deleted one page at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_deleted_objects(self, objs, request):
+        """Lists, as what blocks the deletion, each RBAC invariant deleting these accounts would break
+        (the last lasting SUPER_ADMIN, the last role manager, someone stronger than the actor)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for user in objs:
+            try:
+                user_delete_check(user=user, actor=request.user)
+            except ValidationError as error:
+                protected.extend(error.messages)
+        return deleted, counts, perms_needed, protected
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

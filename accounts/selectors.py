@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Permission, Role, UserRole, UserStatus, permission_codename
+from accounts.rbac_catalog import NEVER_GRANTED
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def permission_matrix(*, role: Role) -> PermissionMatrix:
             "codename": permission.codename,
             "action": permission.action.replace("_", " "),
             "granted": permission.pk in granted,
+            # The audit log's write permissions exist (Django names them) but no role may hold them.
+            "grantable": permission.codename not in NEVER_GRANTED,
         }
         if permission.action in MATRIX_ACTIONS:
             row["cells"][permission.action] = cell
@@ -111,7 +114,7 @@ def permission_matrix(*, role: Role) -> PermissionMatrix:
     for resource, row in rows.items():
         app_label, _, model_name = resource.partition(".")
         row["label"] = _resource_label(app_label, model_name)
-        row["all_granted"] = all(c["granted"] for c in [*row["cells"].values(), *row["extra"]])
+        row["all_granted"] = all(c["granted"] for c in [*row["cells"].values(), *row["extra"]] if c["grantable"])
         row["cells"] = [row["cells"].get(action) for action in MATRIX_ACTIONS]
         group = groups.setdefault(app_label, {"app_label": app_label, "app_name": _app_name(app_label), "rows": []})
         group["rows"].append(row)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import selectors, services
 from accounts.forms import RoleForm, UserRoleGrantForm
 from accounts.models import Permission, Role, User, UserRole
+from accounts.services.roles import holds_every_permission, role_edit_refusal, role_keeps_every_permission
 from core.access import permission_required
 
 MANAGE = "accounts.manage_roles"
@@ -36,12 +37,14 @@ def _report(request, error: ValidationError) -> None:
 @require_GET
 @permission_required("accounts.view_role")
 def role_list(request):
+    can_manage = request.user.has_perm(MANAGE)
     return render(
         request,
         "accounts/role_list.html",
         {
             "roles": selectors.roles_with_counts(),
-            "can_manage": request.user.has_perm(MANAGE),
+            "can_manage": can_manage,
+            "can_edit_system_roles": can_manage and holds_every_permission(actor=request.user),
             "create_form": RoleForm(),
         },
     )
@@ -70,6 +73,11 @@ def role_detail(request, pk: int):
     role = get_object_or_404(Role, pk=pk)
     matrix = selectors.permission_matrix(role=role)
     holders = list(selectors.role_holders(role=role)[:51])
+    can_manage = request.user.has_perm(MANAGE)
+    # The services' own rule, so the page offers only what saving would accept and says why not; a
+    # system role says so to every visitor, others only to those who manage roles.
+    refusal = role_edit_refusal(role=role, actor=request.user) if can_manage or role.is_system else None
+    can_edit = can_manage and refusal is None
     return render(
         request,
         "accounts/role_detail.html",
@@ -82,7 +90,10 @@ def role_detail(request, pk: int):
             "permission_count": matrix.permission_count,
             "holders": holders[:50],
             "more_holders": len(holders) > 50,
-            "can_manage": request.user.has_perm(MANAGE),
+            "can_manage": can_manage,
+            "can_edit": can_edit,
+            "edit_refusal": refusal,
+            "matrix_editable": can_edit and not role_keeps_every_permission(role=role),
         },
     )
 

@@ -5,17 +5,21 @@ break an invariant with a ``ValidationError`` that says why, runs in one transac
 RBAC lock, and writes its audit event there. The invariants:
 
 * nobody hands out, takes away or edits what they do not hold themselves (no escalation, no
-  stripping a stronger colleague), and nobody changes their own roles;
-* system roles keep their names and cannot be deleted;
+  stripping a stronger colleague): changing a role needs every permission it holds before and after
+  the change, and nobody changes their own roles;
+* system roles are changed only by someone holding every permission there is (as SUPER_ADMIN does,
+  decided by ``has_perm``, never by role name); they keep their names and cannot be deleted;
+* SUPER_ADMIN holds every permission: nothing is ever removed from it, whoever asks;
 * the audit log's write permissions are never granted;
-* at least one active, never-expiring SUPER_ADMIN remains, and someone can still manage roles.
+* at least one active user holds SUPER_ADMIN without an expiry, and that role carries
+  ``accounts.manage_roles`` (any other role manager could be the one stripping the roles), and someone
+  can still manage roles.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import permission_cache
 from accounts.models import Permission, Role, RolePermission, User, UserRole, UserStatus
 from accounts.rbac_catalog import NEVER_GRANTED, SUPER_ADMIN, resource_action_from_codename
 from auditing.models import AuditAction
@@ -38,11 +42,27 @@ def _lock_rbac() -> None:
     list(Role.objects.select_for_update().filter(name=SUPER_ADMIN).values_list("pk", flat=True))
 
 
+def _missing(actor, codenames: set[str]) -> list[str]:
+    return sorted(codename for codename in codenames if not actor.has_perm(codename))
+
+
+def _shown(codenames: list[str]) -> str:
+    return ", ".join(codenames[:5]) + ("…" if len(codenames) > 5 else "")
+
+
 def _require_holds(actor, codenames: set[str], doing: str) -> None:
-    missing = sorted(codename for codename in codenames if not actor.has_perm(codename))
-    if missing:
-        shown = ", ".join(missing[:5]) + ("…" if len(missing) > 5 else "")
-        raise ValidationError(f"You cannot {doing}: it involves permissions you do not hold ({shown}).", "escalation")
+    if missing := _missing(actor, codenames):
+        raise ValidationError(
+            f"You cannot {doing}: it involves permissions you do not hold ({_shown(missing)}).", "escalation"
+        )
+
+
+def _current_role(role: Role) -> Role:
+    """``role`` as committed, read under the RBAC lock; ``ValidationError`` if it was deleted meanwhile."""
+    current = Role.objects.select_for_update().filter(pk=role.pk).first()
+    if current is None:
+        raise ValidationError("This role no longer exists.", code="role_gone")
+    return current
 
 
 def _active_holders():
@@ -52,25 +72,36 @@ def _active_holders():
 INVARIANT_MESSAGES = {
     "last_super_admin": "At least one active SUPER_ADMIN without an expiry must remain; "
     "grant the role to someone else first.",
+    "lasting_role_manager": f"At least one active SUPER_ADMIN without an expiry must remain able to manage roles "
+    f"(“{MANAGE_ROLES}”).",
     "lockout": f"Nobody would be left able to manage roles; keep “{MANAGE_ROLES}” on at least one held role.",
 }
 
 
-def _invariants_held() -> set[str]:
-    """Which lasting invariants hold right now (a fresh install may hold neither yet)."""
-    held = set()
-    if _active_holders().filter(role__name=SUPER_ADMIN, expires_at__isnull=True).exists():
-        held.add("last_super_admin")
+def _invariants_held(*, without_user_id: int | None = None) -> set[str]:
+    """Which lasting invariants hold right now, or as if ``without_user_id`` held no role at all.
+
+    ``last_super_admin``: an active user holds SUPER_ADMIN without an expiry. ``lasting_role_manager``:
+    moreover that role carries ``accounts.manage_roles``, so someone lasting can always repair the roles
+    (anyone else able to manage roles might be the very person stripping them). ``lockout``: some active
+    user holds a role carrying ``accounts.manage_roles``. A fresh install may hold none of them yet, so
+    callers refuse only a change that breaks one that held before it. Three queries.
+    """
+    holders = _active_holders()
+    if without_user_id is not None:
+        holders = holders.exclude(user_id=without_user_id)
+    lasting_super_admins = holders.filter(role__name=SUPER_ADMIN, expires_at__isnull=True)
     resource, action = resource_action_from_codename(MANAGE_ROLES)
-    if (
-        _active_holders()
-        .filter(
-            role__role_permissions__permission__resource=resource, role__role_permissions__permission__action=action
-        )
-        .exists()
-    ):
-        held.add("lockout")
-    return held
+    manage_roles = {
+        "role__role_permissions__permission__resource": resource,
+        "role__role_permissions__permission__action": action,
+    }
+    checks = {
+        "last_super_admin": lasting_super_admins,
+        "lasting_role_manager": lasting_super_admins.filter(**manage_roles),
+        "lockout": holders.filter(**manage_roles),
+    }
+    return {code for code, queryset in checks.items() if queryset.exists()}
 
 
 def _require_kept(before: set[str]) -> None:
@@ -81,6 +112,47 @@ def _require_kept(before: set[str]) -> None:
 
 def role_codenames(*, role: Role) -> set[str]:
     return {permission.codename for permission in Permission.objects.filter(role_permissions__role=role)}
+
+
+def grantable_codenames() -> set[str]:
+    """Every permission a role may hold: each row of the catalogue less the audit log's write permissions."""
+    return {permission.codename for permission in Permission.objects.only("resource", "action")} - NEVER_GRANTED
+
+
+def holds_every_permission(*, actor) -> bool:
+    """Whether ``actor`` holds every grantable permission, as SUPER_ADMIN does: what changing a system role takes."""
+    return not _missing(actor, grantable_codenames())
+
+
+def role_keeps_every_permission(*, role: Role) -> bool:
+    """Whether nothing may ever be removed from ``role``: SUPER_ADMIN holds every permission, by rule."""
+    return role.is_system and role.name == SUPER_ADMIN
+
+
+def role_edit_refusal(*, role: Role, actor) -> str | None:
+    """Why ``actor`` may not change ``role`` (name, description, permissions, deletion), or ``None``.
+
+    A system role may be changed only by someone holding every grantable permission (which the
+    SUPER_ADMIN role guarantees); any other role only by someone holding every permission it holds.
+    Holding ``accounts.manage_roles`` is a separate check. The services raise this reason as a
+    ``ValidationError``; the role page shows the role read-only with it. One query, plus the actor's
+    (memoised) ``has_perm``.
+    """
+    if role.is_system:
+        if missing := _missing(actor, grantable_codenames()):
+            return (
+                f"{role.name} is a system role: only someone holding every permission, as {SUPER_ADMIN} does, "
+                f"may change it (you do not hold {_shown(missing)})."
+            )
+        return None
+    if missing := _missing(actor, role_codenames(role=role)):
+        return f"{role.name} holds permissions you do not hold ({_shown(missing)}), so you cannot change it."
+    return None
+
+
+def _require_may_edit(actor, role: Role) -> None:
+    if reason := role_edit_refusal(role=role, actor=actor):
+        raise ValidationError(reason, code="system_role" if role.is_system else "escalation")
 
 
 @transaction.atomic
@@ -95,13 +167,18 @@ def role_create(*, name: str, description: str = "", actor) -> Role:
 
 @transaction.atomic
 def role_update(*, role: Role, name: str, description: str, actor) -> Role:
-    """Renames or re-describes a role. System roles keep their name: renaming one raises ``ValidationError``."""
+    """Renames or re-describes a role.
+
+    Raises ``PermissionDenied`` without ``accounts.manage_roles``; ``ValidationError`` for renaming a
+    system role, and when the actor may not change the role at all (``role_edit_refusal``).
+    """
     _require_manage_roles(actor)
     _lock_rbac()
-    role = Role.objects.select_for_update().get(pk=role.pk)
+    role = _current_role(role)
     name = name.strip().upper()
     if role.is_system and name != role.name:
         raise ValidationError(f"{role.name} is a system role; it cannot be renamed.", code="system_role")
+    _require_may_edit(actor, role)
     changes = {
         field: [getattr(role, field), value]
         for field, value in (("name", name), ("description", description.strip()))
@@ -126,31 +203,42 @@ def role_delete(*, role: Role, actor) -> None:
     _require_manage_roles(actor)
     _lock_rbac()
     invariants = _invariants_held()
-    role = Role.objects.select_for_update().get(pk=role.pk)
+    role = _current_role(role)
     if role.is_system:
         raise ValidationError(f"{role.name} is a system role; it cannot be deleted.", code="system_role")
     _require_holds(actor, role_codenames(role=role), f"delete {role.name}")
     role.delete()  # the capture triggers record the role and each assignment it takes along
     _require_kept(invariants)
-    transaction.on_commit(permission_cache.invalidate_all)
 
 
 @transaction.atomic
 def role_permissions_set(*, role: Role, permission_ids: set[int], actor) -> tuple[set[int], set[int]]:
     """Makes ``role`` hold exactly ``permission_ids`` (the permission matrix). Returns (added, removed).
 
-    Raises ``ValidationError`` for unknown ids, for audit-log write permissions, for any added or
-    removed permission the actor does not hold (so editing one's own role never adds anything), and
-    when the change would leave nobody able to manage roles.
+    Raises ``PermissionDenied`` without ``accounts.manage_roles``; ``ValidationError`` for unknown ids,
+    for removing anything from SUPER_ADMIN (whoever asks), when the actor may not change the role as it
+    is (a system role without holding every permission, any role holding a permission the actor lacks:
+    ``role_edit_refusal``), for adding a permission the actor lacks (so editing one's own role never
+    adds anything) or an audit-log write permission, and when the change would break the lasting
+    SUPER_ADMIN or role-management invariants. The role is read under the RBAC lock, so a concurrent
+    change cannot slip a permission the actor lacks into what they remove.
     """
     _require_manage_roles(actor)
     _lock_rbac()
+    role = _current_role(role)
     invariants = _invariants_held()
     known = {p.pk: p for p in Permission.objects.filter(pk__in=permission_ids)}
     if unknown := set(permission_ids) - set(known):
         raise ValidationError(f"Unknown permissions: {sorted(unknown)}.", code="unknown_permission")
     current = {p.pk: p for p in Permission.objects.filter(role_permissions__role=role)}
     added, removed = set(known) - set(current), set(current) - set(known)
+    if removed and role_keeps_every_permission(role=role):
+        raise ValidationError(
+            f"{role.name} always holds every permission; nothing can be removed from it "
+            f"({_shown(sorted(current[pk].codename for pk in removed))}).",
+            code="super_admin_complete",
+        )
+    _require_may_edit(actor, role)  # every permission it holds before the change
     if not added and not removed:
         return added, removed
     if forbidden := sorted(known[pk].codename for pk in added if known[pk].codename in NEVER_GRANTED):
@@ -158,8 +246,8 @@ def role_permissions_set(*, role: Role, permission_ids: set[int], actor) -> tupl
             f"No role may hold {', '.join(forbidden)}: the audit trail is written only by the application.",
             code="never_granted",
         )
-    changed = {known[pk].codename for pk in added} | {current[pk].codename for pk in removed}
-    _require_holds(actor, changed, f"change these permissions of {role.name}")
+    # What it holds after the change is what it held (checked above) less the removed, plus these.
+    _require_holds(actor, {known[pk].codename for pk in added}, f"add these permissions to {role.name}")
     role.role_permissions.filter(permission_id__in=removed).delete()
     RolePermission.objects.bulk_create([RolePermission(role=role, permission_id=pk) for pk in sorted(added)])
     _require_kept(invariants)
@@ -174,7 +262,6 @@ def role_permissions_set(*, role: Role, permission_ids: set[int], actor) -> tupl
         },
         actor=actor,
     )
-    transaction.on_commit(permission_cache.invalidate_all)  # bulk writes send no signals
     return added, removed
 
 
@@ -226,17 +313,31 @@ def user_role_revoke(*, assignment: UserRole, actor) -> None:
 
 
 def user_access_change_check(*, user: User, actor, new_status: str, new_is_active: bool) -> None:
-    """Refuses (``ValidationError``) suspending or deactivating a user when it would break the RBAC
-    invariants or when the user holds permissions the actor does not. Call inside the saving transaction.
+    """Refuses (``ValidationError``) suspending or deactivating ``user``: oneself, someone holding
+    permissions the actor does not, the last lasting SUPER_ADMIN or the last person able to manage roles.
+    Takes the RBAC lock: call inside the saving transaction, before saving.
     """
     if new_status == UserStatus.ACTIVE and new_is_active:
         return
+    _require_removable(user=user, actor=actor, doing="suspend or deactivate", done="suspended or deactivated")
+
+
+def user_delete_check(*, user: User, actor) -> None:
+    """Refuses (``ValidationError``) deleting ``user`` for the same reasons as ``user_access_change_check``.
+
+    Takes the RBAC lock: call inside the deleting transaction, before deleting.
+    """
+    _require_removable(user=user, actor=actor, doing="delete", done="deleted")
+
+
+def _require_removable(*, user: User, actor, doing: str, done: str) -> None:
     if user.pk == actor.pk:
-        raise ValidationError("You cannot suspend or deactivate yourself.", "self_suspend")
+        raise ValidationError(f"You cannot {doing} yourself.", "self_suspend")
     _lock_rbac()
     held = set().union(*(role_codenames(role=a.role) for a in UserRole.objects.active().filter(user=user)))
-    _require_holds(actor, held, f"suspend or deactivate {user}")
-    lasting_super_admins = _active_holders().filter(role__name=SUPER_ADMIN, expires_at__isnull=True)
-    is_one = lasting_super_admins.filter(user=user).exists()
-    if is_one and not lasting_super_admins.exclude(user=user).exists():
-        raise ValidationError(f"{user} is the last lasting SUPER_ADMIN and cannot be suspended.", "last_super_admin")
+    _require_holds(actor, held, f"{doing} {user}")
+    lost = _invariants_held() - _invariants_held(without_user_id=user.pk)
+    if lost & {"last_super_admin", "lasting_role_manager"}:
+        raise ValidationError(f"{user} is the last lasting SUPER_ADMIN and cannot be {done}.", "last_super_admin")
+    if lost:
+        raise ValidationError(f"{user} is the last person able to manage roles and cannot be {done}.", "lockout")

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import permission_cache
 from accounts.models import (
     Permission,
     Role,
@@ -15,6 +14,7 @@ from accounts.models import (
     UserStatus,
 )
 from accounts.rbac_catalog import (
+    NEVER_GRANTED,
     SUPER_ADMIN,
     SYSTEM_ROLES,
     PermissionSpec,
@@ -50,7 +50,7 @@ def rbac_seed() -> RbacSeedResult:
     Adds only: it never removes a grant, never deletes a permission and never rewrites a role's
     description, so an admin's additions survive. The flip side: a default grant an admin revoked from a
     system role comes back on the next run. Existing roles named like a system role become system roles.
-    Cached permissions are invalidated after the commit when anything was added.
+    Cached permissions follow by themselves: the database renews their generation (accounts.permission_cache).
     """
     catalog = permission_catalog()
     result = RbacSeedResult(
@@ -58,9 +58,6 @@ def rbac_seed() -> RbacSeedResult:
         permissions=permissions_seed_catalog(catalog=catalog),
         grants=role_permissions_seed_defaults(catalog=catalog),
     )
-    if result.roles.created or result.permissions.created or result.grants.created:
-        # bulk_create sends no post_save, so the cache-invalidating signals do not fire on their own.
-        transaction.on_commit(permission_cache.invalidate_all)
     return result
 
 
@@ -92,6 +89,10 @@ def permissions_seed_catalog(*, catalog: list[PermissionSpec]) -> SeedTally:
 def role_permissions_seed_defaults(*, catalog: list[PermissionSpec]) -> SeedTally:
     """Grant each system role its default permissions that it does not hold yet.
 
+    SUPER_ADMIN gets every permission row there is, the catalog's and any other, less the audit log's
+    write permissions: only someone holding all of them may change a system role
+    (``accounts.services.roles``), so a row it lacked would lock its holders out of that.
+
     Expects the roles and the catalog's permissions to exist (``roles_seed_system``,
     ``permissions_seed_catalog``). Raises ``ValueError`` if the catalog grants an unknown permission.
     """
@@ -101,6 +102,11 @@ def role_permissions_seed_defaults(*, catalog: list[PermissionSpec]) -> SeedTall
         (role_ids[name], permission_ids[codename])
         for name, spec in SYSTEM_ROLES.items()
         for codename in role_default_codenames(spec, catalog)
+    }
+    wanted |= {
+        (role_ids[SUPER_ADMIN], permission_id)
+        for codename, permission_id in permission_ids.items()
+        if codename not in NEVER_GRANTED
     }
     existing = set(RolePermission.objects.filter(role_id__in=role_ids.values()).values_list("role_id", "permission_id"))
     missing = sorted(wanted - existing)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import User, UserRole
@@ -33,7 +34,9 @@ def test_staff_adds_a_user_who_then_signs_in_by_email(admin_client):
     assert response.status_code == 302
     user = User.objects.get(email="new.person@example.com")
     assert user.full_name == "New Person"
-    assert authenticate(username="NEW.person@example.com", password=PASSWORD) == user
+    # (every sign-in passes its request: login protection counts attempts per address)
+    sign_in_request = RequestFactory().post("/admin/login/")
+    assert authenticate(sign_in_request, username="NEW.person@example.com", password=PASSWORD) == user
 
 
 def test_mismatched_passwords_are_refused(admin_client):
@@ -163,3 +166,19 @@ class TestAccountsStrongerThanTheActor:
         assert "last lasting SUPER_ADMIN" in response.content.decode()
         chief.refresh_from_db()
         assert chief.status == UserStatus.ACTIVE
+
+    def test_the_last_lasting_super_admin_cannot_be_deleted_even_by_the_bootstrap_account(self, setup):
+        from accounts.models import User
+
+        # given the only lasting SUPER_ADMIN, and the bootstrap account on its delete page
+        client, _, chief, bootstrap = setup
+        client.force_login(bootstrap)
+        assert "Cannot delete" in client.get(f"/admin/accounts/user/{chief.pk}/delete/").content.decode()
+
+        # when the deletion is confirmed anyway
+        client.post(f"/admin/accounts/user/{chief.pk}/delete/", {"post": "yes"})
+
+        # then the account is still there, and no bulk deletion offers a way around the check
+        assert User.objects.filter(pk=chief.pk).exists()
+        changelist = client.get("/admin/accounts/user/").content.decode()
+        assert "delete_selected" not in changelist

@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import Permission, Role, UserRole
-from accounts.rbac_catalog import ADMIN, CLIENT, SUPER_ADMIN
+from accounts.models import Permission, Role, RolePermission, UserRole, UserStatus
+from accounts.rbac_catalog import ADMIN, CLIENT, CONSULTANT, NEVER_GRANTED, SUPER_ADMIN, resource_action_from_codename
+from accounts.services.roles import grantable_codenames, user_delete_check
 from accounts.tests.factories import UserFactory
 from auditing.models import AuditAction, AuditLog
 
@@ -28,6 +29,22 @@ def holder_of(role, **user_fields):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(pk=user.pk)
+
+
+def permissions(*codenames):
+    pairs = map(resource_action_from_codename, codenames)
+    return [Permission.objects.get(resource=resource, action=action) for resource, action in pairs]
+
+
+def role_with(name, *codenames):
+    role = Role.objects.create(name=name)
+    RolePermission.objects.bulk_create([RolePermission(role=role, permission=p) for p in permissions(*codenames)])
+    return role
+
+
+def snapshot(role):
+    role.refresh_from_db()
+    return role.name, role.description, services.role_codenames(role=role)
 
 
 @pytest.fixture
@@ -101,14 +118,17 @@ def test_unknown_permission_ids_change_nothing(roles, super_admin):
     assert set(role.role_permissions.values_list("permission_id", flat=True)) == before
 
 
-def test_nobody_can_be_left_unable_to_manage_roles(roles, super_admin):
-    # given only SUPER_ADMIN and ADMIN carry manage_roles, and only SUPER_ADMIN is held
-    role = roles[SUPER_ADMIN]
-    manage = Permission.objects.get(resource="accounts.roles", action="manage")
-    remaining = set(role.role_permissions.exclude(permission=manage).values_list("permission_id", flat=True))
+def test_nobody_can_be_left_unable_to_manage_roles(roles):
+    # given no SUPER_ADMIN is held yet, and the only person able to manage roles holds a custom role
+    managers = role_with("ROLE_MANAGER", services.MANAGE_ROLES, "accounts.view_role")
+    holder_of(managers)
+    bootstrap = UserFactory(is_superuser=True, is_staff=True)
+    view_role = permissions("accounts.view_role")[0]
+    # when the bootstrap account takes manage_roles off that role
     with pytest.raises(ValidationError, match="Nobody would be left"):
-        services.role_permissions_set(role=role, permission_ids=remaining, actor=super_admin)
-    assert role.role_permissions.filter(permission=manage).exists()
+        services.role_permissions_set(role=managers, permission_ids={view_role.pk}, actor=bootstrap)
+    # then it keeps it
+    assert services.MANAGE_ROLES in services.role_codenames(role=managers)
 
 
 def test_granting_needs_manage_roles_and_a_future_expiry(roles, super_admin):
@@ -135,19 +155,137 @@ def test_nobody_grants_more_than_they_hold_nor_changes_their_own_roles(roles, ad
 
 
 def test_nobody_edits_or_revokes_what_they_do_not_hold(roles, admin_user, super_admin):
-    # given an ADMIN (without backups.restore_backup) facing the SUPER_ADMIN role and a SUPER_ADMIN
+    # given an ADMIN (without backups.restore_backup) facing a role and a person holding it
     restore = Permission.objects.get(resource="backups.backup", action="restore")
-    admin_role = roles[ADMIN]
-    with_restore = set(admin_role.role_permissions.values_list("permission_id", flat=True)) | {restore.pk}
-    # then they can neither add it to a role (their own included) nor strip the stronger role or person
+    custom = role_with("RESTORERS", "backups.restore_backup")
+    # then they can neither add it to a role (their own included) nor strip it from a role or a person
     with pytest.raises(ValidationError, match="backups.restore_backup"):
-        services.role_permissions_set(role=admin_role, permission_ids=with_restore, actor=admin_user)
+        services.role_permissions_set(
+            role=Role.objects.create(name="EMPTY"), permission_ids={restore.pk}, actor=admin_user
+        )
     with pytest.raises(ValidationError, match="backups.restore_backup"):
-        services.role_permissions_set(role=roles[SUPER_ADMIN], permission_ids=set(), actor=admin_user)
+        services.role_permissions_set(role=custom, permission_ids=set(), actor=admin_user)
     with pytest.raises(ValidationError, match="cannot revoke SUPER_ADMIN"):
         services.user_role_revoke(assignment=UserRole.objects.get(user=super_admin), actor=admin_user)
-    assert roles[SUPER_ADMIN].role_permissions.filter(permission=restore).exists()
-    assert not admin_role.role_permissions.filter(permission=restore).exists()
+    assert custom.role_permissions.filter(permission=restore).exists()
+    assert not Role.objects.get(name="EMPTY").role_permissions.exists()
+
+
+def test_nothing_can_be_removed_from_super_admin_whoever_asks(roles, super_admin):
+    # given SUPER_ADMIN as seeded, a SUPER_ADMIN holder and the bootstrap superuser
+    role = roles[SUPER_ADMIN]
+    before = services.role_codenames(role=role)
+    bootstrap = UserFactory(is_superuser=True, is_staff=True)
+    held = set(role.role_permissions.values_list("permission_id", flat=True))
+    for actor in (super_admin, bootstrap):
+        for taken in permissions(services.MANAGE_ROLES, "backups.restore_backup"):
+            # when either takes one permission off it
+            with pytest.raises(ValidationError, match="SUPER_ADMIN always holds every permission"):
+                services.role_permissions_set(role=role, permission_ids=held - {taken.pk}, actor=actor)
+    # then it still holds every permission a role may hold
+    assert services.role_codenames(role=role) == before == grantable_codenames()
+
+
+def test_a_role_manager_cannot_change_any_system_role(roles, super_admin):
+    # given the review's attacker: manage_roles and a few view permissions, nothing else
+    attacker = holder_of(
+        role_with("ROLE_CLERK", services.MANAGE_ROLES, "accounts.view_role", "accounts.view_permission")
+    )
+    manage = permissions(services.MANAGE_ROLES)[0]
+    for name in (SUPER_ADMIN, ADMIN, CONSULTANT, CLIENT):
+        role = roles[name]
+        before = snapshot(role)
+        held = set(role.role_permissions.values_list("permission_id", flat=True))
+        # when they take away manage_roles (which they hold), or anything, or re-describe the role
+        for chosen in (held - {manage.pk}, set()):
+            with pytest.raises(ValidationError):
+                services.role_permissions_set(role=role, permission_ids=chosen, actor=attacker)
+        with pytest.raises(ValidationError, match="only someone holding every permission"):
+            services.role_update(role=role, name=name, description="Owned", actor=attacker)
+        # then the role is exactly as it was
+        assert snapshot(role) == before
+
+
+def test_only_someone_holding_every_permission_changes_a_system_role(roles, admin_user, super_admin):
+    # given CLIENT, a system role holding nothing an ADMIN lacks
+    role = roles[CLIENT]
+    booking = permissions("consultants.add_booking")[0]
+    held = set(role.role_permissions.values_list("permission_id", flat=True))
+    # when an ADMIN (lacking backups.restore_backup) takes a permission off it, they are refused
+    with pytest.raises(ValidationError, match="CLIENT is a system role.*backups.restore_backup"):
+        services.role_permissions_set(role=role, permission_ids=held - {booking.pk}, actor=admin_user)
+    assert role.role_permissions.filter(permission=booking).exists()
+    # when a SUPER_ADMIN does, and puts it back, both succeed
+    assert services.role_permissions_set(role=role, permission_ids=held - {booking.pk}, actor=super_admin)[1] == {
+        booking.pk
+    }
+    assert services.role_permissions_set(role=role, permission_ids=held, actor=super_admin)[0] == {booking.pk}
+
+
+def test_changing_a_role_needs_every_permission_it_holds_before_the_change(roles):
+    # given a role holding refund approval, and a manager who holds only its other permission
+    refunds = role_with("REFUND_DESK", "billing.approve_refund", "billing.view_payment")
+    manager = holder_of(role_with("ROLE_CLERK", services.MANAGE_ROLES, "billing.view_payment"))
+    before = snapshot(refunds)
+    approve = permissions("billing.approve_refund")[0]
+    # when they take away the permission they do hold, rename it or delete it
+    with pytest.raises(ValidationError, match=r"holds permissions you do not hold \(billing.approve_refund\)"):
+        services.role_permissions_set(role=refunds, permission_ids={approve.pk}, actor=manager)
+    with pytest.raises(ValidationError, match="billing.approve_refund"):
+        services.role_update(role=refunds, name="REFUNDS", description="", actor=manager)
+    with pytest.raises(ValidationError, match="billing.approve_refund"):
+        services.role_delete(role=refunds, actor=manager)
+    # then nothing changed, while a role holding only what they hold is theirs to change
+    assert snapshot(refunds) == before
+    payments = role_with("PAYMENTS", "billing.view_payment")
+    assert services.role_permissions_set(role=payments, permission_ids=set(), actor=manager)[1]
+
+
+def test_a_permission_outside_the_catalogue_reaches_super_admin_when_seeding_again(
+    roles, super_admin, django_capture_on_commit_callbacks
+):
+    # given a permission row that no catalogue entry names (e.g. left by an older release)
+    legacy = Permission.objects.create(resource="legacy.thing", action="view")
+    held = set(roles[ADMIN].role_permissions.values_list("permission_id", flat=True))
+    # then until seed_rbac runs again nobody holds everything, so system roles stay as they are
+    with pytest.raises(ValidationError, match="legacy.view_thing"):
+        services.role_update(role=roles[ADMIN], name=ADMIN, description="Day to day", actor=super_admin)
+    # when seed_rbac runs, SUPER_ADMIN gets it and its holders may change system roles again
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_rbac", verbosity=0)
+    fresh = type(super_admin).objects.get(pk=super_admin.pk)
+    assert roles[SUPER_ADMIN].role_permissions.filter(permission=legacy).exists()
+    services.role_permissions_set(role=roles[ADMIN], permission_ids=held | {legacy.pk}, actor=fresh)
+    assert services.role_codenames(role=roles[SUPER_ADMIN]) == grantable_codenames()
+    assert not NEVER_GRANTED & services.role_codenames(role=roles[SUPER_ADMIN])
+
+
+def test_the_last_person_able_to_manage_roles_cannot_be_suspended_or_deactivated(roles):
+    # given no SUPER_ADMIN is held and one person manages roles through a custom role
+    manager = holder_of(role_with("ROLE_MANAGER", services.MANAGE_ROLES, "accounts.view_role"))
+    bootstrap = UserFactory(is_superuser=True, is_staff=True)
+    # when the bootstrap account suspends or deactivates them, it is refused
+    for status, is_active in ((UserStatus.SUSPENDED, True), (UserStatus.ACTIVE, False)):
+        with pytest.raises(ValidationError, match="last person able to manage roles"):
+            services.user_access_change_check(user=manager, actor=bootstrap, new_status=status, new_is_active=is_active)
+    # then with a second manager it is allowed
+    holder_of(Role.objects.get(name="ROLE_MANAGER"))
+    services.user_access_change_check(
+        user=manager, actor=bootstrap, new_status=UserStatus.SUSPENDED, new_is_active=True
+    )
+
+
+def test_the_last_lasting_super_admin_cannot_be_deleted(roles, super_admin):
+    # given one lasting SUPER_ADMIN and one whose role expires
+    bootstrap = UserFactory(is_superuser=True, is_staff=True)
+    passing = holder_of(roles[SUPER_ADMIN])
+    UserRole.objects.filter(user=passing).update(expires_at=timezone.now() + timedelta(days=2))
+    # then deleting the lasting one is refused, deleting the passing one is not
+    with pytest.raises(ValidationError, match="last lasting SUPER_ADMIN and cannot be deleted"):
+        user_delete_check(user=super_admin, actor=bootstrap)
+    user_delete_check(user=passing, actor=bootstrap)
+    with pytest.raises(ValidationError, match="yourself"):
+        user_delete_check(user=bootstrap, actor=bootstrap)
 
 
 def test_the_last_lasting_super_admin_cannot_be_given_an_expiry(roles, super_admin):

@@ -1,5 +1,6 @@
 """The roles pages: who may see them, what a change does, and that bad input changes nothing."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,8 +8,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Permission, Role, UserRole
-from accounts.rbac_catalog import ADMIN, CLIENT, SUPER_ADMIN
+from accounts.models import Permission, Role, RolePermission, UserRole
+from accounts.rbac_catalog import ADMIN, CLIENT, NEVER_GRANTED, SUPER_ADMIN, resource_action_from_codename
+from accounts.services import MANAGE_ROLES
 from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +112,95 @@ def test_who_has_a_permission_lists_active_holders_only(client, roles, django_as
         body = client.get(url).content.decode()
     assert me.email in body and lapsed.email not in body
     assert client.get(reverse("accounts:permission_holders") + "?permission=junk").status_code == 200
+
+
+def holder_of_permissions(*codenames, name="ROLE_CLERK", **fields):
+    role = Role.objects.create(name=name)
+    pairs = map(resource_action_from_codename, codenames)
+    RolePermission.objects.bulk_create(
+        [RolePermission(role=role, permission=Permission.objects.get(resource=r, action=a)) for r, a in pairs]
+    )
+    user = UserFactory(is_staff=True, **fields)
+    UserRole.objects.create(user=user, role=role)
+    return user
+
+
+def granted_ids(role) -> set[int]:
+    return set(role.role_permissions.values_list("permission_id", flat=True))
+
+
+def test_the_reviewed_attack_strips_nothing_from_the_system_roles(client, roles):
+    # given a lasting SUPER_ADMIN, and the review's attacker: manage_roles plus a few view permissions
+    chief = UserFactory(is_staff=True)
+    UserRole.objects.create(user=chief, role=roles[SUPER_ADMIN])
+    attacker = holder_of_permissions(
+        MANAGE_ROLES, "accounts.view_role", "accounts.view_permission", "accounts.view_userrole"
+    )
+    client.force_login(attacker)
+    manage = Permission.objects.get(resource="accounts.roles", action="manage")
+    before = {name: granted_ids(roles[name]) for name in (SUPER_ADMIN, ADMIN)}
+    for name in (SUPER_ADMIN, ADMIN):
+        url = reverse("accounts:role_permissions", args=[roles[name].pk])
+        # when they post the matrix without manage_roles, then with nothing ticked at all
+        for ticked in (before[name] - {manage.pk}, set()):
+            response = client.post(url, {"permission": sorted(ticked)}, follow=True)
+            # then they are told no, and nothing is removed
+            assert response.status_code == 200
+            body = response.content.decode()
+            assert "always holds every permission" in body or "is a system role" in body
+            assert "saved" not in body
+    assert {name: granted_ids(roles[name]) for name in (SUPER_ADMIN, ADMIN)} == before
+    # and the SUPER_ADMIN keeps the role pages and can still change roles
+    client.force_login(chief)
+    assert client.get(reverse("accounts:role_list")).status_code == 200
+    assert client.get(reverse("accounts:role_detail", args=[roles[ADMIN].pk])).status_code == 200
+    response = client.post(
+        reverse("accounts:role_permissions", args=[roles[ADMIN].pk]),
+        {"permission": sorted(before[ADMIN] - {manage.pk})},
+        follow=True,
+    )
+    assert "Permissions of ADMIN saved: 0 added, 1 removed" in response.content.decode()
+
+
+def test_a_system_role_is_read_only_with_a_reason_for_whoever_may_not_change_it(client, roles):
+    # given an ADMIN (who manages roles but lacks backups.restore_backup) and a SUPER_ADMIN
+    signed_in_holder(client, roles[ADMIN])
+    chief = UserFactory(is_staff=True)
+    UserRole.objects.create(user=chief, role=roles[SUPER_ADMIN])
+    client_role_url = reverse("accounts:role_detail", args=[roles[CLIENT].pk])
+
+    # when the ADMIN opens the CLIENT role, they see its matrix read-only and why
+    body = client.get(client_role_url).content.decode()
+    assert "CLIENT is a system role: only someone holding every permission" in body
+    assert "It is shown read-only." in body
+    assert 'action="' + reverse("accounts:role_update", args=[roles[CLIENT].pk]) not in body
+    assert 'action="' + reverse("accounts:role_permissions", args=[roles[CLIENT].pk]) in body
+    assert "Save permissions" not in body
+    assert body.count('name="permission"') == len(re.findall(r'name="permission"[^>]*\sdisabled', body)) > 0
+
+    # when the SUPER_ADMIN opens it, it is editable, with no reason shown
+    client.force_login(chief)
+    body = client.get(client_role_url).content.decode()
+    assert "read-only" not in body and "Save permissions" in body
+    # (only the audit log's write permissions stay disabled: no role may ever hold them)
+    disabled = re.findall(r'aria-label="([\w.]+)"[^>]*\sdisabled', body)
+    assert sorted(disabled) == sorted(NEVER_GRANTED)
+    assert 'action="' + reverse("accounts:role_update", args=[roles[CLIENT].pk]) in body
+
+    # and SUPER_ADMIN's own matrix is read-only even for them: nothing can be removed from it
+    body = client.get(reverse("accounts:role_detail", args=[roles[SUPER_ADMIN].pk])).content.decode()
+    assert "SUPER_ADMIN always holds every permission" in body and "Save permissions" not in body
+    assert 'action="' + reverse("accounts:role_update", args=[roles[SUPER_ADMIN].pk]) in body
+
+
+def test_a_custom_role_holding_more_than_the_manager_is_read_only_for_them(client, roles):
+    # given a role approving refunds, and a manager who cannot approve refunds
+    refunds = Role.objects.create(name="REFUND_DESK")
+    RolePermission.objects.create(
+        role=refunds, permission=Permission.objects.get(resource="billing.refund", action="approve")
+    )
+    client.force_login(holder_of_permissions(MANAGE_ROLES, "accounts.view_role"))
+    # when they open it, then it is read-only, says why, and offers no delete button
+    body = client.get(reverse("accounts:role_detail", args=[refunds.pk])).content.decode()
+    assert "REFUND_DESK holds permissions you do not hold (billing.approve_refund)" in body
+    assert "Save permissions" not in body and "Delete role" not in body
