@@ -3,7 +3,9 @@
 ``emit`` only copies the record (with the request context of the thread that logged it) into a
 bounded queue; a background thread writes queued records in batches. So logging never blocks or
 fails a request, and a burst of errors costs one insert per batch. Records from the database layer
-and from this module are not stored (they could recurse). When the database cannot take a batch
+and from this module are not stored (they could recurse), nor the client errors (404, 405, 429, ...)
+Django reports for visitors who are not signed in: anyone can send those without limit, and they say
+nothing we could act on. When the database cannot take a batch
 (down, restarting, locked), the batch goes to stderr instead and the handler carries on. A full queue
 drops records and says so on stderr, rather than growing without bound.
 """
@@ -39,6 +41,8 @@ class SystemLogHandler(logging.Handler):
         if record.name.startswith(EXCLUDED_LOGGERS):
             return
         try:
+            if _is_anonymous_client_error(record):
+                return
             entry = self._entry(record)
             self._ensure_worker()
             self._queue.put_nowait(entry)
@@ -113,6 +117,21 @@ class SystemLogHandler(logging.Handler):
             # Batches are rare (at most a few a second): a fresh connection each time never reuses one
             # the database dropped, and holds no connection open between bursts.
             connection.close()
+
+
+def _is_anonymous_client_error(record: logging.LogRecord) -> bool:
+    """Whether ``record`` is Django's report of a 4xx answered to a visitor who is not signed in.
+
+    ``django.request`` logs every 4xx response at WARNING with the request attached. A signed-in user's
+    404 may point at a broken link of ours and is kept; an anonymous one is a scanner's or a typo's.
+    """
+    if record.name != "django.request":
+        return False
+    status = getattr(record, "status_code", None)
+    if not isinstance(status, int) or not 400 <= status < 500:
+        return False
+    user = getattr(getattr(record, "request", None), "user", None)
+    return user is None or not user.is_authenticated
 
 
 def _level_name(levelno: int) -> str:

@@ -11,6 +11,8 @@ class AuditAction(models.TextChoices):
     LOGIN = "LOGIN", "Login"
     LOGOUT = "LOGOUT", "Logout"
     LOGIN_FAILED = "LOGIN_FAILED", "Failed login"
+    # Repeated failed sign-ins paused signing in for an account or an address (accounts.audit_events).
+    LOCKOUT = "LOCKOUT", "Sign-in lockout"
     PAYMENT = "PAYMENT", "Payment"
     REFUND = "REFUND", "Refund"
     SUSPEND = "SUSPEND", "Suspend"

@@ -18,6 +18,15 @@ from django.utils.text import capfirst
 SUMMARY_FIELDS = 3
 SUMMARY_VALUE_CHARS = 40
 
+# Labels of event details that are not columns (failed sign-ins and lockouts: accounts.audit_events),
+# in the order they read best; the database keeps JSON keys in an order of its own.
+EVENT_DETAIL_LABELS = {
+    "attempted": "Name typed",
+    "attempted_hash": "Name typed (keyed hash)",
+    "failures": "Failed attempts",
+    "paused_until": "Paused until",
+}
+
 
 @dataclass(frozen=True)
 class DiffRow:
@@ -62,13 +71,15 @@ def _pk_column(entity_type: str) -> str | None:
 
 def field_label(entity_type: str, key: str) -> str:
     field = _column_fields(entity_type).get(key)
-    return capfirst(field.verbose_name) if field else capfirst(key.replace("_", " "))
+    if field:
+        return capfirst(field.verbose_name)
+    return EVENT_DETAIL_LABELS.get(key) or capfirst(key.replace("_", " "))
 
 
 def diff_rows(entity_type: str, changes: dict[str, Any]) -> list[DiffRow]:
     rows = []
     fields = _column_fields(entity_type)
-    for key, value in changes.items():
+    for key, value in _ordered(changes).items():
         label = field_label(entity_type, key)
         is_flag = isinstance(fields.get(key), BooleanField)
         if isinstance(value, list) and len(value) == 2:
@@ -84,7 +95,7 @@ def change_summary(entity_type: str, changes: dict[str, Any]) -> str:
     The primary key is left out: the entity column already names the row.
     """
     pk_column = _pk_column(entity_type)
-    changes = {key: value for key, value in changes.items() if key != pk_column}
+    changes = {key: value for key, value in _ordered(changes).items() if key != pk_column}
     parts = []
     for row in diff_rows(entity_type, dict(list(changes.items())[:SUMMARY_FIELDS])):
         before, after = _short(row.before), _short(row.after)
@@ -118,6 +129,12 @@ def entity_admin_url(entity_type: str, entity_id: str) -> str | None:
         return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[entity_id])
     except NoReverseMatch:
         return None
+
+
+def _ordered(changes: dict[str, Any]) -> dict[str, Any]:
+    """Known event details first, in ``EVENT_DETAIL_LABELS`` order; everything else as stored."""
+    rank = {key: index for index, key in enumerate(EVENT_DETAIL_LABELS)}
+    return dict(sorted(changes.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 def _short(text: str) -> str:

@@ -123,6 +123,8 @@ class RequestContextMiddleware:
         incoming_id = request.headers.get("X-Request-ID", "") if from_proxy else ""
         context = RequestContext(
             user=getattr(request, "user", None),
+            # Who acted when nobody is signed in: a failed sign-in, a lockout, a help-center visitor.
+            actor_label="anonymous",
             ip_address=client_ip(request.META),
             user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_MAX_LENGTH],
             request_id=incoming_id[:64] if incoming_id.isprintable() and incoming_id else uuid.uuid4().hex,

@@ -4,6 +4,7 @@ act as the system."""
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Permission, Role, UserRole
@@ -97,3 +98,20 @@ def test_a_task_run_by_a_real_worker_acts_as_the_system(celery_worker, require_p
 
     event = AuditLog.objects.get(entity_type="accounts.userrole", entity_id=str(lapsing.pk), action="UPDATE")
     assert (event.actor_id, event.actor_label) == (None, "system: user_roles_expiry_task")
+
+
+def test_sign_in_lockouts_read_plainly_in_the_audit_viewer(admin_client, settings):
+    # given a burst of wrong passwords that paused an account's sign-in
+    account = UserFactory(email="boss.lockout@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post("/admin/login/", {"username": account.email, "password": "guess"}, **BROWSER)
+    # when an auditor lists lockouts
+    page = admin_client.get(reverse("auditing:audit_list"), {"action": AuditAction.LOCKOUT})
+    # then the row says what happened to whom, how often and until when, in words
+    (row,) = page.context["events"]
+    assert row["action"] == "Sign-in lockout"
+    assert row["summary"].startswith(
+        f"Name typed: {account.email} · Failed attempts: {settings.AXES_FAILURE_LIMIT} · Paused until: "
+    )
+    assert row["event"].ip_address == BROWSER["REMOTE_ADDR"]
+    assert "Sign-in lockout" in page.content.decode()

@@ -1,4 +1,5 @@
-"""WARNING-and-worse records land in SystemLog with their request context, and logging never breaks."""
+"""WARNING-and-worse records land in SystemLog with their request context, and logging never breaks; what
+anonymous visitors can send without limit (404s, paused sign-ins) does not fill it."""
 
 import logging
 
@@ -73,6 +74,43 @@ def test_an_unavailable_database_falls_back_to_stderr_and_the_handler_recovers(h
     handler.flush()
     assert list(SystemLog.objects.values_list("message", flat=True)) == ["after recovery"]
     assert connection.vendor  # the test's own connection is untouched
+
+
+@pytest.fixture
+def root_handler():
+    """The handler where production attaches it: on the root logger, seeing every logger's records."""
+    handler = SystemLogHandler(level=logging.WARNING, flush_interval=0.05)
+    logging.getLogger().addHandler(handler)
+    yield handler
+    logging.getLogger().removeHandler(handler)
+
+
+def test_missing_pages_asked_for_by_visitors_who_are_not_signed_in_are_not_stored(client, root_handler):
+    # given a scanner probing for pages that do not exist, without signing in
+    for index in range(20):
+        assert client.get(f"/wp-admin/setup-config-{index}.php").status_code == 404
+    root_handler.flush()
+    # then the system log stays empty
+    assert not SystemLog.objects.exists()
+
+
+def test_a_signed_in_users_missing_page_is_stored(admin_client, root_handler):
+    # given a signed-in user following a link to a page that does not exist
+    assert admin_client.get("/staff/no-such-report/").status_code == 404
+    root_handler.flush()
+    # then it is stored: it may be a broken link of ours
+    assert list(SystemLog.objects.values_list("level", "logger", "message")) == [
+        ("WARNING", "django.request", "Not Found: /staff/no-such-report/")
+    ]
+
+
+def test_a_password_guessing_run_writes_nothing_to_the_system_log(client, root_handler, settings):
+    # given someone guessing passwords well past the limit (the pause answers 429)
+    for _ in range(settings.AXES_FAILURE_LIMIT + 10):
+        client.post("/admin/login/", {"username": "boss@example.com", "password": "guess"})
+    root_handler.flush()
+    # then the system log stays empty: the failures are in the audit trail, once per burst
+    assert not SystemLog.objects.exists()
 
 
 def test_a_full_queue_drops_records_instead_of_blocking():

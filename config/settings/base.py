@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "guardian",
+    "axes",
     "accounts",
     "consultants",
     "billing",
@@ -48,15 +49,21 @@ INSTALLED_APPS = [
 DOMAIN_APPS = ("accounts", "consultants", "billing", "support", "attachments", "auditing", "analytics", "backups")
 
 MIDDLEWARE = [
+    "core.security_middleware.RejectControlCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.security_middleware.StaffSessionMiddleware",
     "core.request_context.RequestContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout raised during authentication into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,6 +98,8 @@ AUTH_USER_MODEL = "accounts.User"
 # functional constraint (accounts_user_email_ci_unique), which is stricter.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTHENTICATION_BACKENDS = [
+    # First, so every sign-in path (admin, staff pages, help center) is refused while locked out.
+    "axes.backends.AxesStandaloneBackend",
     "accounts.backends.EmailBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -108,6 +117,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sessions: signed out after SESSION_IDLE_TIMEOUT_SECONDS without a request, and in any case
+# SESSION_ABSOLUTE_TIMEOUT_SECONDS after signing in (core.security_middleware.StaffSessionMiddleware).
+SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_SECONDS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): our own origin only, and no inline script at all. Pages put
+# their behaviour in static files; a page that truly needs an inline script marks it with
+# ``nonce="{{ request.csp_nonce }}"``.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no back-office page uses are switched off for every page.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "interest-cohort",
+    )
+}
+SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
@@ -195,7 +247,42 @@ LOGGING = {
         "handlers": ["console", "system_log"] if SYSTEM_LOG_TO_DATABASE else ["console"],
         "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
     },
-    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING", "propagate": True},
+        # django-axes reports every failed sign-in at WARNING, which the system log would store: a
+        # guessing run would fill it. The audit trail records failures once per burst (decision 0011).
+        "axes": {"level": "ERROR", "propagate": True},
+    },
 }
 # Celery keeps the handlers above instead of replacing the root logger's.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Login protection (django-axes; see docs/decisions/0011-login-protection.md) ---
+# After LOGIN_FAILURE_LIMIT failed sign-ins against one account (from any address) or from one address
+# (against any accounts) within LOGIN_COOLOFF_MINUTES, every authenticate(request=...) for that account
+# or from that address is refused until the last counted failure is LOGIN_COOLOFF_MINUTES old.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = "accounts.login_protection.cool_off"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Counts in the database: shared by every process, survives a restart, and the counters need the
+# transaction and row lock the database handler takes (see decision 0011 for the cache handler).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_USERNAME_FORM_FIELD = "username"  # the admin's sign-in form
+# An existing account by its address (any case), any other name only as a keyed hash.
+AXES_USERNAME_CALLABLE = "accounts.login_protection.lockout_name"
+# The address the audit trail records: X-Forwarded-For only from TRUSTED_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "accounts.login_protection.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.login_protection.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Attempts refused during a pause are not password checks: they neither extend the pause (so the page
+# can say when it ends) nor count (accounts.audit_events tells them apart by this).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful sign-in clears only the signed-in account's failures (accounts.login_protection):
+# axes' own reset would also clear the address's, letting one known account reset a guessing run.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail already
+# Axes' own admin pages would sit outside RBAC (its models are not in the permission catalogue);
+# lockouts are read in the audit trail instead, and lift by themselves after the cool-off.
+AXES_ENABLE_ADMIN = False
+# --- end of login protection ---
