@@ -4,11 +4,12 @@ Each filter narrows by an indexed column (see the models' indexes), so the first
 stays an index walk at a million rows. Dates are whole local days: "to" includes the day it names.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from auditing.models import AuditAction, AuditLog, LogLevel, SystemLog
@@ -28,11 +29,28 @@ class _IPAddressFilter(django_filters.Filter):
     field_class = forms.GenericIPAddressField
 
 
+# Days a filter accepts: wide enough for any real record, narrow enough that "the day after" and local
+# midnight always exist (9999-12-31 has no day after; Python's dates end there).
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
+class _DayFilter(django_filters.DateFilter):
+    """A whole day, refused with a message when outside ``EARLIEST_DAY``..``LATEST_DAY``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(**kwargs)
+        self.extra["validators"] = [_day_in_range]
+
+
+def _day_in_range(day) -> None:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValidationError(f"Enter a day between {EARLIEST_DAY:%Y-%m-%d} and {LATEST_DAY:%Y-%m-%d}.")
+
+
 class _DateRangeMixin(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(
-        label="From", method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = django_filters.DateFilter(label="To", method="filter_to", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = _DayFilter(label="From", method="filter_from")
+    date_to = _DayFilter(label="To", method="filter_to")
 
     def filter_from(self, queryset, name, value):
         return queryset.filter(created_at__gte=_local_midnight(value))

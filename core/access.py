@@ -1,4 +1,8 @@
-"""Access control for our own staff pages: signed in, then an explicit permission. Deny by default."""
+"""Access control for our own staff pages: an active staff account, then an explicit permission.
+
+Deny by default, and ask on every request: a session opened while the account was staff gains nothing
+once ``is_staff`` is unticked, as in the admin.
+"""
 
 from functools import wraps
 
@@ -6,16 +10,22 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 
-def permission_required(*perms: str):
-    """Requires a signed-in user holding every one of ``perms`` (via ``user.has_perm``).
+def is_active_staff(user) -> bool:
+    """Whether ``user`` may enter the staff side at all (the admin asks the same of its visitors)."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
 
-    Anonymous visitors are sent to the sign-in page; signed-in users without the permission get 403.
+
+def permission_required(*perms: str):
+    """Requires an active staff account holding every one of ``perms`` (via ``user.has_perms``).
+
+    Anonymous visitors and accounts that are not (or no longer) active staff are sent to the sign-in
+    page, which says why; staff without the permission get 403.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not request.user.is_authenticated:
+            if not is_active_staff(request.user):
                 return redirect_to_login(request.get_full_path())
             if not request.user.has_perms(perms):
                 raise PermissionDenied

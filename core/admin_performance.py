@@ -22,6 +22,7 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
@@ -112,7 +113,10 @@ def _table_estimate(model: type[Model], *, using: str) -> int | None:
 def _planner_estimate(queryset: QuerySet) -> int:
     """The planner's row estimate (``EXPLAIN``, which plans the query but does not run it)."""
     connection = connections[queryset.db]
-    sql, params = queryset.select_related(None).query.get_compiler(using=queryset.db).as_sql()
+    try:
+        sql, params = queryset.select_related(None).query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return 0  # the filter can match nothing (month 99999999999999999999): Django knows without asking
     with connection.cursor() as cursor:
         # The SQL is the ORM's own, with its parameters passed separately: nothing user-typed is spliced.
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)

@@ -5,7 +5,10 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.utils import unquote
 from django.db.models.base import ModelBase
+from django.http import Http404
 from django.shortcuts import redirect
+
+from core.admin_widgets import autocomplete_made_safe
 
 
 class BackOfficeAdminSite(admin.AdminSite):
@@ -27,7 +30,8 @@ class BackOfficeAdminSite(admin.AdminSite):
     index_title = "Administration"
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Registers as usual, then points every object's "History" at its audit trail.
+        """Registers as usual, then points every object's "History" at its audit trail and makes its
+        autocompletes re-render safely whatever was posted (``core.admin_widgets``).
 
         Django's history page lists the admin's own LogEntry rows, which miss every change made
         elsewhere; the audit trail has them all (``auditing:entity_history``, which checks access).
@@ -36,7 +40,8 @@ class BackOfficeAdminSite(admin.AdminSite):
         models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
         for model in models:
             if model_admin := self._registry.get(model):  # a swapped-out model is skipped by Django
-                model_admin.history_view = _audit_history(model._meta.label_lower)
+                model_admin.history_view = _audit_history(model_admin)
+                autocomplete_made_safe(model_admin)
 
     def has_permission(self, request) -> bool:
         user = request.user
@@ -48,9 +53,15 @@ class BackOfficeAdminSite(admin.AdminSite):
         )
 
 
-def _audit_history(entity_type: str):
+def _audit_history(model_admin: admin.ModelAdmin):
     def history_view(request, object_id, extra_context=None):
-        return redirect("auditing:entity_history", entity_type, unquote(object_id))
+        # Like Django's own history view, only for an object that exists: the id in the address is
+        # whatever someone typed ("abc", "../..", 2**70), and the audit page's address must be built
+        # from a real primary key.
+        obj = model_admin.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {model_admin.opts.verbose_name} with that id.")
+        return redirect("auditing:entity_history", model_admin.opts.label_lower, obj.pk)
 
     return history_view
 

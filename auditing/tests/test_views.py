@@ -52,8 +52,11 @@ def test_a_client_cannot_reach_any_audit_or_log_page(client):
         reverse("auditing:audit_detail", args=[event.pk]),
         reverse("auditing:entity_history", args=["accounts.user", person.pk]),
     ):
-        assert client.get(url).status_code == 403, url
-    assert client.post(reverse("auditing:audit_chain_verify")).status_code == 403
+        # a client is not staff: sent to sign in as staff, as the admin does
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login")), url
+    response = client.post(reverse("auditing:audit_chain_verify"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
 
 
 def test_staff_without_the_export_permission_see_the_trail_but_cannot_export(client):
@@ -224,3 +227,14 @@ def test_without_postgresql_the_badge_says_there_is_no_chain(admin_client, monke
     html = admin_client.get(AUDIT_LIST).content.decode()
 
     assert "No hash chain on this database" in html and "Verify now" not in html
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31"])
+@pytest.mark.parametrize("name", ["auditing:audit_list", "auditing:systemlog_list", "auditing:audit_export"])
+def test_an_absurd_day_in_a_filter_is_refused_with_a_message(admin_client, name, day):
+    # given an address with a day no record can have (the export sends back to the list with it)
+    response = admin_client.get(reverse(name), {"date_from": day, "date_to": day}, follow=True)
+
+    # then the filter form says what is wrong, instead of a server error
+    assert response.status_code == 200
+    assert "Enter a day between 1900-01-01 and 9998-12-31." in response.content.decode()

@@ -1,10 +1,15 @@
 """Production settings: refuse to start without secrets, secure cookies and HTTPS everywhere."""
 
+from django.core.exceptions import ImproperlyConfigured
+
+from config.secret_key import secret_key_problem
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import BASE_DIR, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: a missing secret stops the process
+if problem := secret_key_problem(SECRET_KEY, repository=BASE_DIR):
+    raise ImproperlyConfigured(f"DJANGO_SECRET_KEY is not fit for production: {problem}.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
@@ -28,5 +33,7 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_NAME = "__Host-sessionid"  # only over HTTPS, for this host and path "/"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=False)

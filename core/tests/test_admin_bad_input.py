@@ -19,6 +19,12 @@ LISTS = {
         "{date}__year=abc",
         "{date}__year=2026&{date}__month=13",
         "{date}__year=2026&{date}__month=2&{date}__day=30",
+        "{date}__year=2026&{date}__month=99999999999999999999",
+        "{date}__month=99999999999999999999",
+        "{date}__year=99999999999999999999",
+        "{date}__year=2026&{date}__month=1&{date}__day=-1",
+        "{date}__year=-2026",
+        "{date}__year=١٢٣",
         "status__exact=<script>",
         "p=999999",
         "o=zz",
@@ -28,4 +34,47 @@ LISTS = {
 def test_junk_in_the_address_is_refused_politely(admin_client, query):
     for url, date_field in LISTS.items():
         response = admin_client.get(f"{url}?{query.format(date=date_field)}")
-        assert response.status_code in (200, 302), (url, query, response.status_code)
+        assert response.status_code in (200, 302, 400), (url, query, response.status_code)
+
+
+@pytest.mark.parametrize("object_id", ["abc", "..%2F..", "99999999999999999999", "-1", "%C2%B2"])
+def test_the_history_button_with_a_made_up_id_is_a_404(admin_client, object_id):
+    response = admin_client.get(f"/admin/consultants/booking/{object_id}/history/")
+
+    assert response.status_code == 404
+
+
+def test_the_history_button_leads_to_the_objects_audit_trail(admin_client):
+    from consultants.tests.factories import BookingFactory
+
+    booking = BookingFactory()
+
+    response = admin_client.get(f"/admin/consultants/booking/{booking.pk}/history/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/audit/history/consultants.booking/{booking.pk}/"
+
+
+@pytest.mark.parametrize("junk", ["abc", "99999999999999999999", "1e9", "' OR '1'='1", "[]"])
+def test_a_form_posted_with_a_made_up_related_id_is_shown_again_with_the_error(admin_client, junk):
+    from consultants.tests.factories import ConsultantFactory
+
+    consultant = ConsultantFactory()
+    # an autocomplete on the model's own form, and one on an inline's form
+    for url, data in (
+        ("/admin/consultants/booking/add/", {"client": junk, "status": "PENDING"}),
+        (
+            f"/admin/consultants/consultant/{consultant.pk}/change/",
+            {
+                "user": consultant.user_id,
+                "hourly_rate": "100",
+                "consultant_specialties-TOTAL_FORMS": "1",
+                "consultant_specialties-INITIAL_FORMS": "0",
+                "consultant_specialties-0-specialty": junk,
+            },
+        ),
+    ):
+        response = admin_client.post(url, data)
+
+        assert response.status_code == 200, url
+        assert "Select a valid choice" in response.content.decode(), url

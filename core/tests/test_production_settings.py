@@ -1,9 +1,12 @@
 """Production settings refuse to start without their secrets and pass Django's deployment checks."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,15 +25,45 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
-def test_production_passes_the_deployment_checks():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_SECRET_KEY="x" * 30 + "-production-secret-key-for-the-check",
-        DJANGO_ALLOWED_HOSTS="backoffice.example.com",
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/backoffice",
-        REDIS_URL="redis://127.0.0.1:6379/0",
+PRODUCTION_ENVIRONMENT = {
+    "DJANGO_ALLOWED_HOSTS": "backoffice.example.com",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/backoffice",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def deploy_check(secret_key: str) -> subprocess.CompletedProcess:
+    return run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", DJANGO_SECRET_KEY=secret_key, **PRODUCTION_ENVIRONMENT
     )
+
+
+def test_production_passes_the_deployment_checks_with_a_real_key():
+    # A key made now is written nowhere in the repository.
+    result = deploy_check(secrets.token_urlsafe(50))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def development_key() -> str:
+    from config.settings import base
+
+    return base.SECRET_KEY
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        (development_key(), "written in the repository (config/settings/base.py)"),
+        (secrets.token_urlsafe(20), "use at least 50"),
+        ("ab" * 40, "repeats too few characters"),
+        ("django-insecure-" + secrets.token_urlsafe(50), "development key"),
+        # A key committed anywhere (here: in this very test) is public, however random it looks.
+        ("kq3V9x-committed-in-a-test-file-wZ7p2LmN8rT4yB6cD1fG5hJ0sA", "written in the repository"),
+    ],
+)
+def test_production_refuses_a_key_that_is_not_secret(key, reason):
+    result = deploy_check(key)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not fit for production" in result.stderr
+    assert reason in result.stderr
