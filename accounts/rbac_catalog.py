@@ -51,6 +51,21 @@ class RoleSpec:
     withheld: frozenset[str] = frozenset()
 
 
+# Acting for others: without these, whoever creates a row is its owner (sender, author, consultant, ...)
+# and an existing row's owner cannot change (``core.owner_fields``). Services and admin forms check them.
+ACT_FOR_USER = PermissionSpec(
+    "accounts.user",
+    "act_for",
+    "Can name another user as the sender of a message, the client of a booking, the requester of a "
+    "support ticket or the uploader of a file (otherwise it is always the signed-in user)",
+)
+ACT_FOR_CONSULTANT = PermissionSpec(
+    "consultants.consultant",
+    "act_for",
+    "Can put services, reports, feasibility studies and articles in another consultant's name, and "
+    "deliver or publish them for that consultant (otherwise only one's own)",
+)
+
 # Actions the later parts of the roadmap check for, beyond view/add/change/delete.
 CUSTOM_PERMISSIONS = (
     PermissionSpec("support.supportticket", "assign", "Can assign support tickets to agents"),
@@ -62,6 +77,8 @@ CUSTOM_PERMISSIONS = (
     PermissionSpec("backups.backup", "restore", "Can restore the database from a backup"),
     PermissionSpec("analytics.dashboard", "view", "Can see the KPI dashboard"),
     PermissionSpec("accounts.roles", "manage", "Can manage roles, their permissions and who holds them"),
+    ACT_FOR_USER,
+    ACT_FOR_CONSULTANT,
 )
 
 # The audit trail is append-only and written only by the auditing service, so no role may add, change

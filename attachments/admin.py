@@ -1,13 +1,17 @@
 """Admin for stored files of every owner type."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
+from accounts.rbac_catalog import ACT_FOR_USER
 from attachments.models import FileAttachment
 from core.admin_performance import LargeTableAdminMixin
+from core.owner_fields import OwnerField, OwnerFieldsAdminMixin
 
 
 @admin.register(FileAttachment)
-class FileAttachmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class FileAttachmentAdmin(OwnerFieldsAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
+    owner_fields = (OwnerField("uploaded_by", permission=ACT_FOR_USER.codename),)
     list_display = ("original_name", "owner_type", "owner_id", "content_type", "size_bytes", "is_public", "created_at")
     list_filter = ("owner_type", "is_public")
     date_hierarchy = "created_at"
@@ -15,3 +19,11 @@ class FileAttachmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("uploaded_by",)
     # What the upload measured about the file is a fact, not something to edit.
     readonly_fields = ("size_bytes", "checksum_sha256", "download_count", "created_at", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Nobody adds files here: a file arrives through the upload path, which measures and checks it.
+
+        A plain model form would store an unchecked file without its size or checksum (the database
+        refuses the row: a server error rather than an answer).
+        """
+        return False

@@ -2,8 +2,13 @@
 
 from django.contrib import admin
 
+from accounts.rbac_catalog import ACT_FOR_USER
 from billing.models import Payment, Refund, ServiceCommission
 from core.admin_performance import LargeTableAdminMixin
+from core.owner_fields import OwnerField, OwnerFieldsAdminMixin, owner_fields_apply
+
+# Who asked for a refund is the signed-in user, unless they may act for others.
+REFUND_OWNER_FIELDS = (OwnerField("requested_by", permission=ACT_FOR_USER.codename),)
 
 
 @admin.register(ServiceCommission)
@@ -24,8 +29,8 @@ class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
     fields = ("amount", "reason", "status", "requested_by", "processed_at", "created_at")
-    readonly_fields = ("created_at",)
-    autocomplete_fields = ("requested_by",)
+    # Set to whoever adds the refund (PaymentAdmin.save_formset), never chosen here.
+    readonly_fields = ("requested_by", "created_at")
 
 
 @admin.register(Payment)
@@ -43,9 +48,21 @@ class PaymentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
     inlines = (RefundInline,)
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Refund:
+            for refund in formset.save(commit=False):
+                owner_fields_apply(instance=refund, actor=request.user, fields=REFUND_OWNER_FIELDS)
+                refund.save()
+            for refund in formset.deleted_objects:
+                refund.delete()
+            formset.save_m2m()
+            return
+        super().save_formset(request, form, formset, change)
+
 
 @admin.register(Refund)
-class RefundAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class RefundAdmin(OwnerFieldsAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
+    owner_fields = REFUND_OWNER_FIELDS
     list_display = ("id", "payment", "amount", "status", "requested_by", "processed_at", "created_at")
     list_filter = ("status",)
     date_hierarchy = "created_at"

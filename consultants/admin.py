@@ -1,12 +1,21 @@
 """Admin for consultants, what they offer, the sessions booked with them, and what they deliver."""
 
-from django.contrib import admin
+from collections.abc import Callable
 
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from accounts.rbac_catalog import ACT_FOR_USER
+from consultants.forms import ServiceForm
 from consultants.models import (
     Article,
+    ArticleStatus,
     Booking,
     Consultant,
     ConsultantSpecialty,
+    DeliverableStatus,
     FeasibilityStudy,
     Message,
     Report,
@@ -14,7 +23,40 @@ from consultants.models import (
     ServiceCategory,
     Specialty,
 )
+from consultants.services import OWNER_FIELDS, article_status_set, deliverable_status_set, owned_record_save
 from core.admin_performance import LargeTableAdminMixin
+from core.owner_fields import OwnerField, OwnerFieldsAdminMixin
+
+
+class OwnedRecordAdminMixin(OwnerFieldsAdminMixin):
+    """The admin of a row someone owns (``consultants.services.OWNER_FIELDS``): the owner comes from the
+    signed-in user unless they may act for others, and saving goes through ``owned_record_save``, the
+    write path every other caller uses (owners, prices, workflow state)."""
+
+    @property
+    def owner_fields(self) -> tuple[OwnerField, ...]:
+        return OWNER_FIELDS[self.model]
+
+    def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
+        owned_record_save(record=obj, actor=request.user)
+
+
+def _move_each(request: HttpRequest, modeladmin: admin.ModelAdmin, queryset: QuerySet, move: Callable, done: str):
+    """Runs ``move`` on each selected row through its service and says what moved and what was refused."""
+    moved, refused = 0, []
+    for record in queryset:
+        try:
+            move(record)
+        except PermissionDenied as error:
+            refused.append(f"{record}: {error}")
+        except ValidationError as error:
+            refused.append(f"{record}: {' '.join(error.messages)}")
+        else:
+            moved += 1
+    if moved:
+        modeladmin.message_user(request, f"{moved} {done}.", messages.SUCCESS)
+    for reason in refused:
+        modeladmin.message_user(request, reason, messages.ERROR)
 
 
 @admin.register(Specialty)
@@ -32,7 +74,9 @@ class ConsultantSpecialtyInline(admin.TabularInline):
 
 
 @admin.register(Consultant)
-class ConsultantAdmin(admin.ModelAdmin):
+class ConsultantAdmin(OwnerFieldsAdminMixin, admin.ModelAdmin):
+    # Pointing a profile at another account hands that account every grant the consultant owns.
+    owner_fields = (OwnerField("user", permission=ACT_FOR_USER.codename),)
     list_display = ("user", "hourly_rate", "is_verified", "created_at")
     list_filter = ("is_verified", "specialties")
     search_fields = ("user__email", "user__full_name")
@@ -65,7 +109,8 @@ class ServiceCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(OwnedRecordAdminMixin, admin.ModelAdmin):
+    form = ServiceForm
     list_display = ("title", "consultant", "category", "price", "duration_minutes", "is_active")
     list_filter = ("is_active", "category")
     search_fields = ("title", "consultant__user__email", "consultant__user__full_name")
@@ -75,7 +120,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class BookingAdmin(OwnedRecordAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ("id", "scheduled_at", "status", "client", "consultant", "service", "price")
     list_filter = ("status",)
     date_hierarchy = "scheduled_at"
@@ -87,10 +132,11 @@ class BookingAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
 
 
-class DeliverableAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class DeliverableAdmin(OwnedRecordAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """Reports and feasibility studies: a consultant's document for a client, maybe about a booking.
 
-    They grow with the bookings, hence the large-table mixin.
+    They grow with the bookings, hence the large-table mixin. Their status moves only through the
+    actions below (``deliverable_status_set``), which stamp ``delivered_at`` and check who moves them.
     """
 
     list_display = ("title", "consultant", "client", "status", "delivered_at", "created_at")
@@ -99,7 +145,26 @@ class DeliverableAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     search_fields = ("title", "client__email", "consultant__user__email")
     autocomplete_fields = ("consultant", "client", "booking")
     list_select_related = ("consultant__user", "client")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("status", "delivered_at", "created_at", "updated_at")
+    actions = ("submit", "deliver", "archive")
+
+    @admin.action(description="Submit the selected documents for review", permissions=("change",))
+    def submit(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._move(request, queryset, DeliverableStatus.SUBMITTED, "submitted")
+
+    @admin.action(description="Deliver the selected documents to their clients", permissions=("change",))
+    def deliver(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._move(request, queryset, DeliverableStatus.DELIVERED, "delivered")
+
+    @admin.action(description="Archive the selected documents", permissions=("change",))
+    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._move(request, queryset, DeliverableStatus.ARCHIVED, "archived")
+
+    def _move(self, request: HttpRequest, queryset: QuerySet, status: str, done: str) -> None:
+        def move(deliverable):
+            deliverable_status_set(deliverable=deliverable, status=status, actor=request.user)
+
+        _move_each(request, self, queryset, move, done)
 
 
 admin.site.register(Report, DeliverableAdmin)
@@ -107,18 +172,35 @@ admin.site.register(FeasibilityStudy, DeliverableAdmin)
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(OwnedRecordAdminMixin, admin.ModelAdmin):
+    """A consultant's articles. Publishing and archiving are actions (``article_status_set``)."""
+
     list_display = ("title", "author", "status", "published_at", "created_at")
     list_filter = ("status",)
     search_fields = ("title", "author__user__full_name")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("author",)
     list_select_related = ("author__user",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("status", "published_at", "created_at", "updated_at")
+    actions = ("publish", "archive")
+
+    @admin.action(description="Publish the selected articles", permissions=("change",))
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._move(request, queryset, ArticleStatus.PUBLISHED, "published")
+
+    @admin.action(description="Archive the selected articles", permissions=("change",))
+    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._move(request, queryset, ArticleStatus.ARCHIVED, "archived")
+
+    def _move(self, request: HttpRequest, queryset: QuerySet, status: str, done: str) -> None:
+        def move(article):
+            article_status_set(article=article, status=status, actor=request.user)
+
+        _move_each(request, self, queryset, move, done)
 
 
 @admin.register(Message)
-class MessageAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class MessageAdmin(OwnedRecordAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "sender", "recipient", "status", "created_at", "read_at")
     list_filter = ("status",)
     date_hierarchy = "created_at"
@@ -127,4 +209,5 @@ class MessageAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     search_help_text = "The sender's or recipient's exact e-mail address."
     autocomplete_fields = ("sender", "recipient", "booking")
     list_select_related = ("sender", "recipient")
-    readonly_fields = ("created_at", "updated_at")
+    # Delivery state is the messaging system's record of what happened, not something staff set.
+    readonly_fields = ("status", "read_at", "created_at", "updated_at")

@@ -1,13 +1,34 @@
-"""Writes about consultants: the default specialties and the legacy expertise-fields migration."""
+"""Writes about consultants: the default specialties, the legacy expertise-fields migration, and the
+write path of what consultants and their clients own (services, bookings, reports, studies, articles,
+messages): owners from the signed-in user, prices above zero, workflow moves through their own services.
+"""
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.rbac_catalog import ACT_FOR_CONSULTANT, ACT_FOR_USER
 from consultants.expertise_fields import expertise_names_parse, name_clean, name_key
-from consultants.models import Consultant, ConsultantSpecialty, Specialty
+from consultants.models import (
+    Article,
+    ArticleStatus,
+    Booking,
+    Consultant,
+    ConsultantSpecialty,
+    DeliverableStatus,
+    FeasibilityStudy,
+    Message,
+    Report,
+    Service,
+    Specialty,
+)
+from core.owner_fields import OwnerField, owner_fields_apply
 from core.seeding import SeedTally
 
 DEFAULT_SPECIALTIES = (
@@ -147,3 +168,154 @@ def _link(pairs: set[tuple[int, int]], *, consultant_ids: list[int], result: Exp
     )
     result.links_created += len(missing)
     result.links_existing += len(pairs) - len(missing)
+
+
+# --- Owners, prices and workflow state -----------------------------------------------------------------
+
+
+def consultant_of(user: Any) -> Consultant | None:
+    """``user``'s consultant profile, or ``None`` if they have none."""
+    return Consultant.objects.filter(user_id=user.pk).first()
+
+
+def _consultant_owner(name: str) -> OwnerField:
+    return OwnerField(
+        name,
+        permission=ACT_FOR_CONSULTANT.codename,
+        own=consultant_of,
+        no_own_message="Only a consultant can own this, and your account has no consultant profile.",
+    )
+
+
+# Who owns each of these rows: the signed-in user (or their consultant profile) unless they may act for
+# others. The admin declares its owner fields from here, so the forms and `owned_record_save` agree.
+OWNER_FIELDS: dict[type[models.Model], tuple[OwnerField, ...]] = {
+    Service: (_consultant_owner("consultant"),),
+    Report: (_consultant_owner("consultant"),),
+    FeasibilityStudy: (_consultant_owner("consultant"),),
+    Article: (_consultant_owner("author"),),
+    Booking: (OwnerField("client", permission=ACT_FOR_USER.codename),),
+    Message: (OwnerField("sender", permission=ACT_FOR_USER.codename),),
+}
+
+# Workflow state moved only by `deliverable_status_set` / `article_status_set`, never by a plain save.
+WORKFLOW_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Report: ("status", "delivered_at"),
+    FeasibilityStudy: ("status", "delivered_at"),
+    Article: ("status", "published_at"),
+}
+
+OwnedRecord = TypeVar("OwnedRecord", Service, Booking, Report, FeasibilityStudy, Article, Message)
+Deliverable = TypeVar("Deliverable", Report, FeasibilityStudy)
+
+
+def service_price_check(*, price: Decimal | None) -> None:
+    """Raises ``ValidationError`` unless ``price`` is a ``Decimal`` above zero (a service is never free)."""
+    if not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
+        raise ValidationError("A service's price must be an amount above zero.", code="price_not_positive")
+
+
+@transaction.atomic
+def owned_record_save(*, record: OwnedRecord, actor: Any) -> OwnedRecord:
+    """Creates or updates a service, booking, report, feasibility study, article or message as ``actor``.
+
+    Owner fields (``OWNER_FIELDS``) follow ``core.owner_fields.owner_fields_apply``: without the
+    permission to act for others a new row is ``actor``'s own and an existing row keeps its owner.
+    Workflow state (``WORKFLOW_FIELDS``) must be the default on a new row and unchanged on an existing
+    one: it moves through ``deliverable_status_set`` and ``article_status_set``. The row is validated
+    (``full_clean``, a service's price above zero) and saved; ownership grants follow by signal.
+    Raises ``PermissionDenied`` for someone else's name, ``ValidationError`` for anything invalid.
+    """
+    owner_fields_apply(instance=record, actor=actor, fields=OWNER_FIELDS[type(record)])
+    _workflow_state_unchanged_check(record)
+    if isinstance(record, Service):
+        service_price_check(price=record.price)
+    record.full_clean()
+    record.save()
+    return record
+
+
+def _workflow_state_unchanged_check(record: models.Model) -> None:
+    names = WORKFLOW_FIELDS.get(type(record), ())
+    if not names:
+        return
+    if record._state.adding:
+        expected = {name: record._meta.get_field(name).get_default() for name in names}
+    else:
+        expected = type(record)._default_manager.filter(pk=record.pk).values(*names).get()
+    if changed := [name for name in names if getattr(record, name) != expected[name]]:
+        raise ValidationError(
+            {
+                name: f"The {record._meta.verbose_name}'s {name.replace('_', ' ')} changes only through its workflow."
+                for name in changed
+            }
+        )
+
+
+# The moves each workflow allows: target status -> the statuses it may be reached from.
+DELIVERABLE_MOVES: dict[str, frozenset[str]] = {
+    DeliverableStatus.SUBMITTED: frozenset({DeliverableStatus.DRAFT}),
+    DeliverableStatus.DELIVERED: frozenset({DeliverableStatus.DRAFT, DeliverableStatus.SUBMITTED}),
+    DeliverableStatus.ARCHIVED: frozenset(
+        {DeliverableStatus.DRAFT, DeliverableStatus.SUBMITTED, DeliverableStatus.DELIVERED}
+    ),
+}
+ARTICLE_MOVES: dict[str, frozenset[str]] = {
+    ArticleStatus.PUBLISHED: frozenset({ArticleStatus.DRAFT}),
+    ArticleStatus.ARCHIVED: frozenset({ArticleStatus.DRAFT, ArticleStatus.PUBLISHED}),
+}
+
+
+@transaction.atomic
+def deliverable_status_set(*, deliverable: Deliverable, status: str, actor: Any) -> Deliverable:
+    """Moves a report or feasibility study to ``status`` (``DELIVERABLE_MOVES``) on behalf of its consultant.
+
+    Delivering stamps ``delivered_at``. ``actor`` must be allowed to change the document and be its
+    consultant or hold ``consultants.act_for_consultant``. The row is locked for the move, so two
+    moves never both start from the same status. Raises ``PermissionDenied`` or ``ValidationError``
+    (a move the workflow does not allow); returns the document as saved.
+    """
+    deliverable = _move_start(deliverable, actor=actor, owner_field="consultant")
+    _move_check(deliverable, status=status, moves=DELIVERABLE_MOVES)
+    deliverable.status = status
+    if status == DeliverableStatus.DELIVERED:
+        deliverable.delivered_at = timezone.now()
+    deliverable.save(update_fields=["status", "delivered_at", "updated_at"])
+    return deliverable
+
+
+@transaction.atomic
+def article_status_set(*, article: Article, status: str, actor: Any) -> Article:
+    """Publishes or archives ``article`` (``ARTICLE_MOVES``) on behalf of its author.
+
+    Publishing stamps ``published_at``. ``actor`` must be allowed to change articles and be the author
+    or hold ``consultants.act_for_consultant``. Raises ``PermissionDenied`` or ``ValidationError``;
+    returns the article as saved.
+    """
+    article = _move_start(article, actor=actor, owner_field="author")
+    _move_check(article, status=status, moves=ARTICLE_MOVES)
+    article.status = status
+    if status == ArticleStatus.PUBLISHED:
+        article.published_at = timezone.now()
+    article.save(update_fields=["status", "published_at", "updated_at"])
+    return article
+
+
+def _move_start(record: models.Model, *, actor: Any, owner_field: str) -> Any:
+    opts = record._meta
+    if not actor.has_perm(f"{opts.app_label}.change_{opts.model_name}", record):
+        raise PermissionDenied(f"You may not change this {opts.verbose_name}.")
+    locked = type(record)._default_manager.select_for_update(of=("self",)).select_related(owner_field).get(pk=record.pk)
+    owner = getattr(locked, owner_field)
+    if owner.user_id != actor.pk and not actor.has_perm(ACT_FOR_CONSULTANT.codename):
+        raise PermissionDenied(f"Only its consultant may move this {opts.verbose_name} along its workflow.")
+    return locked
+
+
+def _move_check(record: Any, *, status: str, moves: dict[str, frozenset[str]]) -> None:
+    if record.status not in moves.get(status, frozenset()):
+        current = record.get_status_display().lower()
+        wanted = dict(record._meta.get_field("status").choices).get(status, status).lower()
+        raise ValidationError(
+            f"This {record._meta.verbose_name} is {current}; it cannot become {wanted}.", code="bad_move"
+        )

@@ -3,7 +3,9 @@
 from django.contrib import admin
 
 from accounts.models import User, UserStatus
+from accounts.rbac_catalog import ACT_FOR_USER
 from core.admin_performance import LargeTableAdminMixin
+from core.owner_fields import OwnerField, OwnerFieldsAdminMixin
 from support.models import SupportTicket, TicketComment
 from support.services import ticket_assign
 
@@ -17,7 +19,9 @@ class TicketCommentInline(admin.StackedInline):
 
 
 @admin.register(SupportTicket)
-class SupportTicketAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class SupportTicketAdmin(OwnerFieldsAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
+    # Raising a ticket for a client who phoned in is acting for them: it takes `accounts.act_for_user`.
+    owner_fields = (OwnerField("requester", permission=ACT_FOR_USER.codename),)
     list_display = ("reference", "subject", "requester", "assignee", "status", "priority", "created_at")
     list_filter = ("status", "priority")
     date_hierarchy = "created_at"

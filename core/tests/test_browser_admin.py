@@ -19,6 +19,8 @@ NO_ADD_PAGE = {
     "accounts.RolePermission",
     "accounts.UserRole",
     "analytics.KPIMetric",
+    # Files arrive only through the upload service, which checks what they are (attachments roadmap).
+    "attachments.FileAttachment",
     "auditing.AuditLog",
     "auditing.SystemLog",
 }

@@ -3,7 +3,14 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts.tests.factories import UserFactory
+from accounts.rbac_catalog import ACT_FOR_USER, resource_action_from_codename
+from accounts.tests.factories import (
+    PermissionFactory,
+    RoleFactory,
+    RolePermissionFactory,
+    UserFactory,
+    UserRoleFactory,
+)
 from auditing.models import AuditLog
 from core.tests.admin_rows import admin_url
 from support.models import SupportTicket
@@ -63,3 +70,58 @@ def test_other_changes_leave_the_assignment_alone(admin_client, require_postgres
     assert (ticket.subject, ticket.assignee) == ("New", None)
     (change,) = AuditLog.objects.filter(entity_type="support.supportticket", action="UPDATE")
     assert "assignee_id" not in change.changes
+
+
+def staff_holding(*codenames: str):
+    """A staff member whose one role grants exactly ``codenames``."""
+    user = UserFactory(is_staff=True)
+    role = RoleFactory()
+    for codename in codenames:
+        resource, action = resource_action_from_codename(codename)
+        RolePermissionFactory(role=role, permission=PermissionFactory(resource=resource, action=action))
+    UserRoleFactory(user=user, role=role)
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def new_ticket_form(requester) -> dict:
+    return {
+        "subject": "Refund please",
+        "description": "Pay to IBAN XX",
+        "requester": requester.pk,
+        "status": "OPEN",
+        "priority": "MEDIUM",
+        "comments-TOTAL_FORMS": 0,
+        "comments-INITIAL_FORMS": 0,
+    }
+
+
+def test_raising_a_ticket_in_a_clients_name_takes_the_permission_to_act_for_others(client):
+    # given a client, an agent who may raise tickets, and one who may also act for others
+    customer = UserFactory()
+    agent = staff_holding("support.add_supportticket")
+    delegate = staff_holding("support.add_supportticket", ACT_FOR_USER.codename)
+    requesters = {}
+    # when each raises a ticket in the admin naming the client as its requester
+    for user in (agent, delegate):
+        client.force_login(user)
+        response = client.post(admin_url(SupportTicket, "add"), new_ticket_form(customer))
+        assert response.status_code == 302
+        requesters[user] = SupportTicket.objects.latest("pk").requester
+    # then the agent's ticket is in the agent's own name, the delegate's in the client's
+    assert requesters == {agent: agent, delegate: customer}
+
+
+def test_an_agent_cannot_hand_an_existing_ticket_to_another_requester(client):
+    # given an agent who may change tickets but not act for others
+    agent = staff_holding("support.change_supportticket", "support.view_supportticket")
+    ticket = SupportTicketFactory()
+    requester = ticket.requester
+    client.force_login(agent)
+    # when they post its change form naming themselves as the requester
+    response = client.post(
+        admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, requester=agent.pk, subject="New")
+    )
+    # then the edit is saved, the requester is not
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.requester) == ("New", requester)
