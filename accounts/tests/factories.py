@@ -62,3 +62,16 @@ class NotificationFactory(DjangoModelFactory):
     title = factory.Faker("sentence", nb_words=5)
     body = factory.Faker("paragraph")
     channel = NotificationChannel.EMAIL
+
+
+def staff_holding(*codenames: str, **fields) -> User:
+    """A staff member whose one role grants exactly ``codenames`` (created when missing), freshly loaded."""
+    from accounts.rbac_catalog import resource_action_from_codename
+
+    user = UserFactory(is_staff=True, **fields)
+    role = RoleFactory()
+    for codename in codenames:
+        resource, action = resource_action_from_codename(codename)
+        RolePermissionFactory(role=role, permission=PermissionFactory(resource=resource, action=action))
+    UserRoleFactory(user=user, role=role)
+    return User.objects.get(pk=user.pk)

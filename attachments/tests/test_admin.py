@@ -1,32 +1,17 @@
 """Who uploaded a file is the signed-in user unless they may act for others; the admin cannot forge it."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from accounts.rbac_catalog import ACT_FOR_USER, resource_action_from_codename
+from accounts.rbac_catalog import ACT_FOR_USER
 from accounts.tests.factories import (
-    PermissionFactory,
-    RoleFactory,
-    RolePermissionFactory,
     UserFactory,
-    UserRoleFactory,
+    staff_holding,
 )
 from attachments.models import FileAttachment
 from attachments.tests.factories import FileAttachmentFactory
 from core.tests.admin_rows import admin_url
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_holding(*codenames: str):
-    """A staff member whose one role grants exactly ``codenames``."""
-    user = UserFactory(is_staff=True)
-    role = RoleFactory()
-    for codename in codenames:
-        resource, action = resource_action_from_codename(codename)
-        RolePermissionFactory(role=role, permission=PermissionFactory(resource=resource, action=action))
-    UserRoleFactory(user=user, role=role)
-    return get_user_model().objects.get(pk=user.pk)
 
 
 def attachment_form(attachment: FileAttachment, **changes) -> dict:

@@ -3,10 +3,9 @@
 import pytest
 
 from accounts.rbac_catalog import ACT_FOR_USER
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_holding
 from billing.models import Refund
 from billing.tests.factories import PaymentFactory
-from consultants.tests.test_admin_owners import fresh, staff_holding
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,7 @@ def refund_form(payment, requester):
 
 def test_a_refund_added_without_the_permission_is_requested_by_whoever_adds_it(client):
     # given finance staff who may not act for others, and someone else to blame
-    staff, victim, payment = staff_holding(*FINANCE, consultant=False), UserFactory(), PaymentFactory()
+    staff, victim, payment = staff_holding(*FINANCE), UserFactory(), PaymentFactory()
     client.force_login(staff)
 
     # when they add a refund naming the other person as its requester
@@ -33,11 +32,11 @@ def test_a_refund_added_without_the_permission_is_requested_by_whoever_adds_it(c
 
     # then the refund is theirs
     assert response.status_code == 302
-    assert Refund.objects.get(payment=payment).requested_by == fresh(staff)
+    assert Refund.objects.get(payment=payment).requested_by == staff
 
 
 def test_a_holder_of_the_permission_records_a_refund_for_someone_else(client):
-    staff = staff_holding(*FINANCE, ACT_FOR_USER.codename, consultant=False)
+    staff = staff_holding(*FINANCE, ACT_FOR_USER.codename)
     victim, payment = UserFactory(), PaymentFactory()
     client.force_login(staff)
 
@@ -47,7 +46,7 @@ def test_a_holder_of_the_permission_records_a_refund_for_someone_else(client):
 
 
 def test_a_refund_added_on_the_payment_page_is_requested_by_whoever_adds_it(client):
-    staff, victim, payment = staff_holding(*FINANCE, consultant=False), UserFactory(), PaymentFactory()
+    staff, victim, payment = staff_holding(*FINANCE), UserFactory(), PaymentFactory()
     client.force_login(staff)
     page = client.get(f"/admin/billing/payment/{payment.pk}/change/")
     assert 'name="refunds-0-requested_by"' not in page.content.decode()
@@ -73,4 +72,4 @@ def test_a_refund_added_on_the_payment_page_is_requested_by_whoever_adds_it(clie
     response = client.post(f"/admin/billing/payment/{payment.pk}/change/", data)
 
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert Refund.objects.get(payment=payment).requested_by == fresh(staff)
+    assert Refund.objects.get(payment=payment).requested_by == staff

@@ -12,13 +12,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.rbac_catalog import ACT_FOR_CONSULTANT, ACT_FOR_USER, resource_action_from_codename
+from accounts.rbac_catalog import ACT_FOR_CONSULTANT, ACT_FOR_USER
 from accounts.tests.factories import (
-    PermissionFactory,
-    RoleFactory,
-    RolePermissionFactory,
     UserFactory,
-    UserRoleFactory,
+)
+from accounts.tests.factories import (
+    staff_holding as staff_holding_any_profile,
 )
 from consultants.models import (
     Article,
@@ -48,15 +47,10 @@ GRANT_MODELS = {Report: ReportUserObjectPermission, FeasibilityStudy: Feasibilit
 
 def staff_holding(*codenames: str, consultant: bool = True):
     """A staff member whose one role grants exactly ``codenames``, with a consultant profile if asked."""
-    user = UserFactory(is_staff=True)
-    role = RoleFactory()
-    for codename in codenames:
-        resource, action = resource_action_from_codename(codename)
-        RolePermissionFactory(role=role, permission=PermissionFactory(resource=resource, action=action))
-    UserRoleFactory(user=user, role=role)
+    user = staff_holding_any_profile(*codenames)
     if consultant:
         ConsultantFactory(user=user)
-    return get_user_model().objects.get(pk=user.pk)
+    return fresh(user)
 
 
 def fresh(user):

@@ -3,13 +3,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts.rbac_catalog import ACT_FOR_USER, resource_action_from_codename
+from accounts.rbac_catalog import ACT_FOR_USER
 from accounts.tests.factories import (
-    PermissionFactory,
-    RoleFactory,
-    RolePermissionFactory,
     UserFactory,
-    UserRoleFactory,
+    staff_holding,
 )
 from auditing.models import AuditLog
 from core.tests.admin_rows import admin_url
@@ -70,17 +67,6 @@ def test_other_changes_leave_the_assignment_alone(admin_client, require_postgres
     assert (ticket.subject, ticket.assignee) == ("New", None)
     (change,) = AuditLog.objects.filter(entity_type="support.supportticket", action="UPDATE")
     assert "assignee_id" not in change.changes
-
-
-def staff_holding(*codenames: str):
-    """A staff member whose one role grants exactly ``codenames``."""
-    user = UserFactory(is_staff=True)
-    role = RoleFactory()
-    for codename in codenames:
-        resource, action = resource_action_from_codename(codename)
-        RolePermissionFactory(role=role, permission=PermissionFactory(resource=resource, action=action))
-    UserRoleFactory(user=user, role=role)
-    return get_user_model().objects.get(pk=user.pk)
 
 
 def new_ticket_form(requester) -> dict:
