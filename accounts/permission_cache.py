@@ -104,33 +104,9 @@ def cached_permissions(user_id: int) -> ResolvedPermissions:
     return resolved
 
 
-# Installing the generation (migration accounts 0003) and its triggers (again after every migrate, as
-# SQLite drops a table's triggers whenever Django rebuilds the table to alter it).
-
-
-def generation_install(connection) -> None:
-    """Creates the generation table with its row, the bump function (PostgreSQL) and the triggers."""
-    if connection.vendor not in _RANDOM_VALUE:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE {GENERATION_TABLE} (id smallint NOT NULL PRIMARY KEY CHECK (id = 1), value text NOT NULL)"
-        )
-        cursor.execute(_BUMP.format(random=_RANDOM_VALUE[connection.vendor]))
-    generation_triggers_install(connection)
-
-
-def generation_uninstall(connection) -> None:
-    """Drops the triggers, the bump functions and the generation table."""
-    if connection.vendor not in _RANDOM_VALUE:
-        return
-    with connection.cursor() as cursor:
-        for statement in _drop_triggers(connection):
-            cursor.execute(statement)
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP FUNCTION IF EXISTS accounts_permission_generation_on_change()")
-            cursor.execute("DROP FUNCTION IF EXISTS accounts_permission_generation_bump()")
-        cursor.execute(f"DROP TABLE IF EXISTS {GENERATION_TABLE}")
+# The generation's table and functions are created by migration accounts 0003; its triggers are
+# (re)created here, after that migration and again after every migrate (SQLite drops a table's triggers
+# whenever Django rebuilds the table to alter it).
 
 
 def generation_triggers_install(connection) -> bool:
@@ -151,38 +127,8 @@ def _events(table: str, vendor: str) -> tuple[str, ...]:
 
 
 def _postgresql_triggers() -> list[str]:
-    statements = [
-        "CREATE OR REPLACE FUNCTION accounts_permission_generation_bump() RETURNS void LANGUAGE sql AS "
-        f"$$ {_BUMP.format(random=_RANDOM_VALUE['postgresql'])} $$",
-        # Statement-level, over the transition tables: one bump per statement, and none for a statement
-        # that changed no row (the expiry job's empty updates) or, for an update with a column list, none
-        # of those columns.
-        """
-        CREATE OR REPLACE FUNCTION accounts_permission_generation_on_change() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            changed boolean;
-        BEGIN
-            IF TG_OP = 'TRUNCATE' THEN
-                changed := true;
-            ELSIF TG_OP = 'DELETE' THEN
-                changed := EXISTS (SELECT FROM old_rows);
-            ELSIF TG_OP = 'INSERT' OR TG_NARGS = 0 THEN
-                changed := EXISTS (SELECT FROM new_rows);
-            ELSE
-                -- TG_ARGV[0]: a column list from accounts.permission_cache.TRACKED_TABLES.
-                EXECUTE format(
-                    'SELECT EXISTS (SELECT %1$s FROM new_rows EXCEPT ALL SELECT %1$s FROM old_rows)', TG_ARGV[0]
-                ) INTO changed;
-            END IF;
-            IF changed THEN
-                PERFORM accounts_permission_generation_bump();
-            END IF;
-            RETURN NULL;
-        END
-        $$
-        """,
-    ]
+    # The functions they run are versioned in migrations (accounts 0003), never rewritten from here.
+    statements = []
     transitions = {
         "insert": "REFERENCING NEW TABLE AS new_rows",
         "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
@@ -217,15 +163,20 @@ def _sqlite_triggers() -> list[str]:
     return statements
 
 
-def _drop_triggers(connection) -> list[str]:
+def generation_triggers_drop(connection) -> None:
+    """Drops every generation trigger (migrating back below accounts 0003)."""
     if connection.vendor == "postgresql":
-        return [
+        statements = [
             f"DROP TRIGGER IF EXISTS {TRIGGER_PREFIX}_{event} ON {table}"
             for table in TRACKED_TABLES
             for event in _events(table, "postgresql")
         ]
-    return [
-        f"DROP TRIGGER IF EXISTS {TRIGGER_PREFIX}_{table}_{event}"
-        for table in TRACKED_TABLES
-        for event in _events(table, "sqlite")
-    ]
+    else:
+        statements = [
+            f"DROP TRIGGER IF EXISTS {TRIGGER_PREFIX}_{table}_{event}"
+            for table in TRACKED_TABLES
+            for event in _events(table, "sqlite")
+        ]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
