@@ -3,16 +3,18 @@
 Tests that need a real service (PostgreSQL, Redis, a Celery worker, Chromium) skip with a reason when
 it is absent. With ``REQUIRE_SERVICES=1`` (set by ``.ci/run``) every skip becomes a failure, so CI can
 never go green by silently not testing something.
+
+Which services to use comes from the test settings (``config/settings/test.py`` and ``base.py``), read
+through ``django.conf.settings`` when a test needs them: nothing here reads the environment itself.
 """
 
 import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -28,7 +30,7 @@ CHROMIUM_ARGS = [
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+    if settings.REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped under REQUIRE_SERVICES=1, which forbids skips: {reason}"
@@ -56,7 +58,7 @@ def require_postgres(db):
 
 @pytest.fixture(scope="session")
 def redis_url():
-    url = os.environ.get("REDIS_URL", "")
+    url = settings.REDIS_URL
     if not url:
         service_missing("needs Redis: set REDIS_URL=redis://...")
     import redis
@@ -71,17 +73,20 @@ def redis_url():
 @pytest.fixture(scope="session")
 def browser():
     """A headless Debian Chromium driven by Playwright (never a downloaded browser)."""
-    if not shutil.which(CHROMIUM_PATH):
-        service_missing(f"needs Chromium at {CHROMIUM_PATH}: apt-get install chromium")
+    chromium_path = settings.CHROMIUM_PATH
+    if not shutil.which(chromium_path):
+        service_missing(f"needs Chromium at {chromium_path}: apt-get install chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         service_missing("needs the playwright package: pip install -r requirements-dev.txt")
     # Playwright's sync API runs an event loop in this thread; the live server's database work is
     # still synchronous and happens in other threads, so Django's async-safety guard does not apply.
+    # A write, not a read: Django's guard (django.utils.asyncio.async_unsafe) consults this variable in
+    # os.environ itself, at every guarded call, so no setting can stand in for it.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -135,7 +140,7 @@ def admin_client(client, superuser):
 @pytest.fixture
 def celery_worker(redis_url, settings):
     """A real Celery worker (in a thread of this process) consuming from the Redis broker."""
-    broker_url = os.environ.get("CELERY_BROKER_URL", "")
+    broker_url = settings.CELERY_BROKER_URL
     if not broker_url:
         service_missing("needs a Celery broker: set CELERY_BROKER_URL=redis://...")
     from celery.contrib.testing.worker import start_worker

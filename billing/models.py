@@ -67,13 +67,22 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "REFUNDED", "Refunded"
 
 
+def payment_currency_default() -> str:
+    """The currency a new payment gets when none is given: ``settings.DEFAULT_CURRENCY``.
+
+    Read when each payment is created, not when this module is imported, so the setting (and a test
+    overriding it) is what applies. Migrations name this function, so it keeps its name and place.
+    """
+    return settings.DEFAULT_CURRENCY
+
+
 class Payment(TimeStampedModel):
     """A client's payment for a booking, split into the platform's fee and the consultant's share."""
 
     booking = models.ForeignKey("consultants.Booking", on_delete=models.PROTECT, related_name="payments")
     payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default="USD")
+    currency = models.CharField(max_length=3, default=payment_currency_default)
     status = models.CharField(max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     platform_fee = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     consultant_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))

@@ -40,9 +40,9 @@ def test_it_creates_an_active_superuser_holding_super_admin_for_good(seeded_rbac
     assert assignment.expires_at is None
 
 
-def test_the_password_comes_from_the_environment_when_set(seeded_rbac, monkeypatch):
-    # given
-    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "from-the-environment")
+def test_the_password_comes_from_the_setting_when_set(seeded_rbac, settings):
+    # given DEMO_ADMIN_PASSWORD set (settings read it from the environment variable of that name)
+    settings.DEMO_ADMIN_PASSWORD = "from-the-environment"
 
     # when
     output = create_demo_login()

@@ -1,10 +1,24 @@
-"""Production settings: refuse to start without secrets, secure cookies and HTTPS everywhere."""
+"""Production settings: refuse to start without secrets or shared services, secure cookies and HTTPS everywhere.
+
+A variable production needs has no default here: when it is missing or empty the process stops with
+``ImproperlyConfigured`` naming it, instead of starting with a development fallback that would quietly
+behave differently (a per-process cache, tasks run in the web process, no periodic jobs).
+"""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from config.secret_key import secret_key_problem
 from config.settings.base import *  # noqa: F403
-from config.settings.base import BASE_DIR, env
+from config.settings.base import BASE_DIR, CACHE_KEY_PREFIX, env
+
+
+def required(name: str) -> str:
+    """The value of environment variable ``name``; raises ``ImproperlyConfigured`` when it is unset or empty."""
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(f"Set the {name} environment variable: production does not start without it.")
+    return value
+
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: a missing secret stops the process
@@ -15,14 +29,19 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Cached permissions are invalidated through the cache, so every process must share it.
-REDIS_URL = env.str("REDIS_URL")
+REDIS_URL = required("REDIS_URL")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": f"bo:{DATABASES['default']['NAME']}",
+        # base.py derives it from the same DATABASE_URL; one rule for the prefix, written once.
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
     }
 }
+# Without a broker every task would run inside the web request that queued it and Celery beat would
+# have nothing to send to: no periodic job (role expiry, KPIs, backups, log retention) would ever run.
+CELERY_BROKER_URL = required("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

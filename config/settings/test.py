@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOGGING, STORAGES
+from config.settings.base import LOGGING, STORAGES, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,3 +19,12 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Tests attach the system-log handler themselves: a background writer racing each test's transaction
 # would only produce noise.
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "handlers": ["console"]}}
+
+# Read by conftest.py and the tests (through django.conf.settings), never from os.environ by hand.
+# REQUIRE_SERVICES (set by .ci/run) turns every skip for a missing service or browser into a failure.
+REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+# Debian's Chromium, driven by Playwright (never a downloaded browser).
+CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
+# The hostile-input walk: how many requests it sends, and the seed that makes a failure repeat.
+FUZZ_REQUEST_BUDGET = env.int("FUZZ_REQUEST_BUDGET", default=9000)
+FUZZ_SEED = env.int("FUZZ_SEED", default=20261128)

@@ -1,4 +1,4 @@
-"""Production settings refuse to start without their secrets and pass Django's deployment checks."""
+"""Production settings refuse to start without their secrets and services, and pass Django's deployment checks."""
 
 import os
 import secrets
@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
+    # Only what each test passes: none of the developer's or CI's own configuration leaks in.
+    inherited = ("DJANGO_", "DATABASE_", "REDIS_", "CELERY_")
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(inherited)}
     clean.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
@@ -29,6 +31,7 @@ PRODUCTION_ENVIRONMENT = {
     "DJANGO_ALLOWED_HOSTS": "backoffice.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/backoffice",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -67,3 +70,21 @@ def test_production_refuses_a_key_that_is_not_secret(key, reason):
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not fit for production" in result.stderr
     assert reason in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["CELERY_BROKER_URL", "REDIS_URL"])
+@pytest.mark.parametrize("value", [None, ""], ids=["unset", "empty"])
+def test_production_refuses_to_start_without_its_shared_services(variable, value):
+    # given an otherwise complete production environment without a broker (or without the shared cache),
+    # where tasks would run inside web requests and no periodic job would ever run (or each process
+    # would keep its own cache and never see another's permission changes)
+    environment = {key: val for key, val in PRODUCTION_ENVIRONMENT.items() if key != variable}
+    if value is not None:
+        environment[variable] = value
+
+    # when it starts
+    result = run_manage("check", DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **environment)
+
+    # then it stops at once, naming what is missing
+    assert result.returncode != 0
+    assert f"Set the {variable} environment variable" in result.stderr

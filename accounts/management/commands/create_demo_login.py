@@ -1,23 +1,23 @@
 """``manage.py create_demo_login``: the demo staff account printed by ``make run``."""
 
-import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
 from accounts.services import RbacNotSeededError, demo_admin_ensure
 from core.management.base import DatabaseCommand, refuse_unless_demo_data_allowed
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
-DEMO_ADMIN_PASSWORD_DEFAULT = "demo-admin-2026"  # noqa: S105 (documented in --help; demo login only)
 
 
 class Command(DatabaseCommand):
     help = (
         f"Create (or repair) the demo staff login {DEMO_ADMIN_EMAIL}: an active superuser and staff member "
-        "holding the SUPER_ADMIN role, which needs `seed_rbac` to have run. The password comes from the "
-        f"DEMO_ADMIN_PASSWORD environment variable, else {DEMO_ADMIN_PASSWORD_DEFAULT!r}; it is set only "
-        "when the account is created, or with --reset-password. For development and demos only."
+        "holding the SUPER_ADMIN role, which needs `seed_rbac` to have run. The password is the "
+        "DEMO_ADMIN_PASSWORD setting (from the environment variable of that name; its default is in the "
+        "README's Configuration table); it is set only when the account is created, or with --reset-password. "
+        "For development and demos only."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,7 +34,7 @@ class Command(DatabaseCommand):
 
 def _demo_login_ensure(*, reset_password: bool = False) -> str:
     """Ensure the demo staff login and return the line telling how to sign in. Raises ``CommandError``."""
-    password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEMO_ADMIN_PASSWORD_DEFAULT
+    password = settings.DEMO_ADMIN_PASSWORD
     try:
         result = demo_admin_ensure(email=DEMO_ADMIN_EMAIL, password=password, reset_password=reset_password)
     except RbacNotSeededError as exc:
