@@ -6,4 +6,8 @@ class ConsultantsConfig(AppConfig):
     verbose_name = "Consultants"
 
     def ready(self):
-        from consultants import signals  # noqa: F401  (keeps ownership permissions in step)
+        from consultants.ownership import CONSULTANT_OWNERSHIP
+        from core.derived_grants import derived_grants_register
+
+        # A consultant's bookings, reports and studies are theirs to view and change (consultants.ownership).
+        derived_grants_register(*CONSULTANT_OWNERSHIP)

@@ -1,15 +1,16 @@
 """Consultants' per-object permissions on what they own: their bookings, reports and feasibility studies.
 
-The grants are derived data: whoever the object's consultant is holds ``view`` and ``change`` on it,
-and nobody else holds them through ownership. ``owner_permissions_sync`` restores that for a batch of
-objects of one model (bulk paths call it directly); the signals in ``consultants.signals`` call it for
-every single save. Rows cascade away with their object, so deletions leave no orphans.
+Whoever an object's consultant is holds ``view`` and ``change`` on it, and nobody else holds them
+through ownership. The rules are declared here (``CONSULTANT_OWNERSHIP``) and registered in
+``consultants.apps.ConsultantsConfig.ready``; ``core.derived_grants`` keeps the grants in step on every
+save, moves them when a consultant profile moves to another account, and leaves deletions to the
+grant rows' cascade. Bulk writers call ``owner_permissions_sync`` (rows created in bulk) or
+``core.derived_grants.owned_rows_update`` (a ``QuerySet.update`` changing consultants).
 """
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Permission as DjangoPermission
-from django.db import models, transaction
+from django.db import models
 
 from consultants.models import (
     Booking,
@@ -19,57 +20,40 @@ from consultants.models import (
     Report,
     ReportUserObjectPermission,
 )
+from core.derived_grants import DerivedGrants, derived_grants_sync
 
 OWNER_ACTIONS = ("view", "change")
+
+
+def _owned_by_consultant(model: type[models.Model], grants: type[models.Model]) -> DerivedGrants:
+    meta = model._meta
+    return DerivedGrants(
+        model=model,
+        owner="consultant__user",
+        permissions=tuple(f"{meta.app_label}.{action}_{meta.model_name}" for action in OWNER_ACTIONS),
+        grants=grants,
+        # The CONSULTANT role carries no model-wide view or change on these (rbac_catalog): a consultant
+        # holds them only through ownership, so any consultant who no longer owns the row loses them.
+        # Grants given to anyone else for another reason are not ownership's to remove.
+        sole_source_for=models.Q(consultant__isnull=False),
+    )
+
+
+CONSULTANT_OWNERSHIP = (
+    _owned_by_consultant(Booking, BookingUserObjectPermission),
+    _owned_by_consultant(Report, ReportUserObjectPermission),
+    _owned_by_consultant(FeasibilityStudy, FeasibilityStudyUserObjectPermission),
+)
+# Each consultant-owned model and its grant table.
 OBJECT_PERMISSION_MODELS: dict[type[models.Model], type[models.Model]] = {
-    Booking: BookingUserObjectPermission,
-    Report: ReportUserObjectPermission,
-    FeasibilityStudy: FeasibilityStudyUserObjectPermission,
+    rule.model: rule.grants for rule in CONSULTANT_OWNERSHIP
 }
 
 
-def _owner_permissions(model: type[models.Model]) -> list[DjangoPermission]:
-    codenames = [f"{action}_{model._meta.model_name}" for action in OWNER_ACTIONS]
-    return list(DjangoPermission.objects.filter(content_type__app_label=model._meta.app_label, codename__in=codenames))
-
-
-BATCH_SIZE = 5_000
-
-
-@transaction.atomic
 def owner_permissions_sync(*, model: type[models.Model], object_ids: Iterable[int]) -> int:
     """Make the consultants of ``object_ids`` (and only them) hold view/change on those objects.
 
-    Returns the number of grants ensured. A handful of queries per 5,000 objects, whatever their size.
+    For objects written without signals (``bulk_create``, raw SQL). Returns the number of grants ensured;
+    a handful of queries per 5,000 objects, whatever their size (``core.derived_grants.derived_grants_sync``).
     """
-    object_permission_model = OBJECT_PERMISSION_MODELS[model]
-    permissions = _owner_permissions(model)
-    ids = list(object_ids)
-    ensured = 0
-    for start in range(0, len(ids), BATCH_SIZE):
-        batch = ids[start : start + BATCH_SIZE]
-        # Ownership grants of any other consultant (the object changed hands) go away. Only consultants'
-        # grants: view/change given to anyone else for another reason is not ownership's to remove.
-        object_permission_model.objects.filter(
-            content_object_id__in=batch, permission__in=permissions, user__consultant__isnull=False
-        ).exclude(user_id=models.F("content_object__consultant__user_id")).delete()
-        owners = model.objects.filter(pk__in=batch).values_list("pk", "consultant__user_id")
-        grants = [
-            object_permission_model(content_object_id=object_id, user_id=owner_user_id, permission=permission)
-            for object_id, owner_user_id in owners
-            for permission in permissions
-        ]
-        object_permission_model.objects.bulk_create(grants, ignore_conflicts=True, batch_size=BATCH_SIZE)
-        ensured += len(grants)
-    return ensured
-
-
-@transaction.atomic
-def consultant_owner_permissions_move(*, consultant_id: int, previous_user_id: int) -> None:
-    """Moves the ownership grants on everything a consultant owns from their previous account."""
-    for model, object_permission_model in OBJECT_PERMISSION_MODELS.items():
-        owned = model.objects.filter(consultant_id=consultant_id).values_list("pk", flat=True)
-        object_permission_model.objects.filter(
-            content_object_id__in=owned, user_id=previous_user_id, permission__in=_owner_permissions(model)
-        ).delete()
-        owner_permissions_sync(model=model, object_ids=owned)
+    return derived_grants_sync(model=model, object_ids=object_ids)

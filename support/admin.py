@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from accounts.models import User, UserStatus
-from accounts.rbac_catalog import ACT_FOR_USER
+from accounts.rbac_catalog import ACT_FOR_USER, ASSIGN_TICKET
 from core.admin_performance import LargeTableAdminMixin
 from core.owner_fields import OwnerField, OwnerFieldsAdminMixin
 from support.models import SupportTicket, TicketComment
@@ -33,7 +33,7 @@ class SupportTicketAdmin(OwnerFieldsAdminMixin, LargeTableAdminMixin, admin.Mode
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        if not request.user.has_perm("support.assign_supportticket"):
+        if not request.user.has_perm(ASSIGN_TICKET):
             fields = (*fields, "assignee")
         return fields
 
@@ -46,8 +46,9 @@ class SupportTicketAdmin(OwnerFieldsAdminMixin, LargeTableAdminMixin, admin.Mode
     def save_model(self, request, obj, form, change):
         """Saves the ticket; a change of assignee goes through `ticket_assign`.
 
-        The service moves the assignee's object permissions and audits the hand-over, which a plain
-        save would skip. The admin runs this in a transaction, so a refusal leaves nothing saved.
+        The service applies the assignment rules (``ASSIGN_TICKET`` on this very ticket, an active staff
+        assignee); the assignee's grants follow the saved row either way. The admin runs this in a
+        transaction, so a refusal leaves nothing saved.
         """
         if "assignee" not in form.changed_data:
             return super().save_model(request, obj, form, change)

@@ -1,18 +1,16 @@
 """Consultants hold view/change on their own bookings, reports and studies, and only on those."""
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 
+from accounts.tests.factories import fresh
 from consultants.models import Booking, BookingUserObjectPermission, Report
 from consultants.ownership import owner_permissions_sync
 from consultants.selectors import bookings_visible_to, reports_visible_to
 from consultants.tests.factories import BookingFactory, ConsultantFactory, ReportFactory, ServiceFactory
+from core.derived_grants import DerivedGrants, derived_grants_register, owned_rows_update
 
 pytestmark = pytest.mark.django_db
-
-
-def fresh(user):
-    return get_user_model().objects.get(pk=user.pk)
 
 
 def test_a_consultant_may_view_and_change_their_own_booking_only():
@@ -40,11 +38,17 @@ def test_handing_a_booking_to_another_consultant_moves_the_grants():
 
 
 def test_deleting_an_object_leaves_no_orphaned_grants():
+    # given a report on a booking, the booking's consultant holding view/change on it
     report = ReportFactory()
     booking = report.booking
+    assert booking is not None
+    booking_pk = booking.pk  # delete() forgets it
+    assert BookingUserObjectPermission.objects.filter(content_object_id=booking_pk).count() == 2
+    # when both are deleted
     report.delete()
     booking.delete()
-    assert not BookingUserObjectPermission.objects.filter(content_object_id=booking.pk).exists()
+    # then no grant outlives the booking
+    assert not BookingUserObjectPermission.objects.filter(content_object_id=booking_pk).exists()
 
 
 def test_lists_show_only_own_objects_in_a_constant_number_of_queries(django_assert_max_num_queries):
@@ -123,3 +127,25 @@ def test_ownership_never_removes_grants_it_did_not_give():
     booking.consultant = ConsultantFactory()
     booking.save()
     assert fresh(client_user).has_perm("consultants.view_booking", booking)
+
+
+def test_a_bulk_hand_over_of_bookings_moves_the_grants():
+    # given two bookings of one consultant
+    first = BookingFactory()
+    BookingFactory(service=first.service)
+    previous, successor = first.consultant, ConsultantFactory()
+    # when both go to another consultant in one update
+    moved = owned_rows_update(queryset=Booking.objects.filter(consultant=previous), consultant=successor)
+    # then the successor sees both and the previous consultant neither
+    assert moved == 2
+    assert bookings_visible_to(user=fresh(successor.user)).count() == 2
+    assert not bookings_visible_to(user=fresh(previous.user)).exists()
+
+
+def test_two_rules_may_not_give_the_same_permission_on_a_model():
+    # A booking's client following "view" as well would take back the consultant's grant, and back.
+    clients_view = DerivedGrants(
+        model=Booking, owner="client", permissions=("consultants.view_booking",), grants=BookingUserObjectPermission
+    )
+    with pytest.raises(ImproperlyConfigured):
+        derived_grants_register(clients_view)

@@ -1,18 +1,17 @@
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from guardian.shortcuts import assign_perm
 
-from accounts.tests.factories import UserFactory
+from accounts.rbac_catalog import CHANGE_TICKET, VIEW_TICKET
+from accounts.tests.factories import UserFactory, fresh
 from auditing.models import AuditLog
-from support.models import SupportTicketUserObjectPermission
+from core.derived_grants import derived_grants_sync, owned_rows_update
+from support.models import SupportTicket, SupportTicketUserObjectPermission
+from support.selectors import tickets_visible_to
 from support.services import ticket_assign
 from support.tests.factories import SupportTicketFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def fresh(user):
-    return get_user_model().objects.get(pk=user.pk)
 
 
 @pytest.fixture
@@ -61,8 +60,6 @@ def test_only_those_allowed_may_assign_and_only_to_staff(lead):
 
 
 def test_an_agent_lists_exactly_the_tickets_assigned_to_them_in_two_queries(lead, django_assert_num_queries):
-    from support.selectors import tickets_visible_to
-
     agent = UserFactory(is_staff=True)
     mine = SupportTicketFactory.create_batch(3)
     SupportTicketFactory.create_batch(4)
@@ -73,3 +70,50 @@ def test_an_agent_lists_exactly_the_tickets_assigned_to_them_in_two_queries(lead
     with django_assert_num_queries(2):  # the permission's id, then the tickets
         assert set(tickets_visible_to(user=agent)) == set(mine)
     assert len(tickets_visible_to(user=fresh(lead))) == 7
+
+
+def staff(count: int) -> list:
+    return [UserFactory(is_staff=True) for _ in range(count)]
+
+
+def test_the_grants_follow_the_assignee_however_the_ticket_is_saved():
+    # given a ticket raised with Ann as its assignee, and a supervisor given view on it by hand
+    ann, bob, supervisor = staff(3)
+    ticket = SupportTicketFactory(assignee=ann)
+    assign_perm(VIEW_TICKET, supervisor, ticket)
+    assert fresh(ann).has_perm(CHANGE_TICKET, ticket)
+    # when it is handed to Bob by a plain save, not through the service (a script, a data fix)
+    ticket.assignee = bob
+    ticket.save()
+    # then Bob may work on it, Ann may not, and the supervisor keeps what they were given
+    assert fresh(bob).has_perm(CHANGE_TICKET, ticket)
+    assert not fresh(ann).has_perm(VIEW_TICKET, ticket)
+    assert fresh(supervisor).has_perm(VIEW_TICKET, ticket)
+
+
+def test_a_bulk_hand_over_moves_the_grants_and_keeps_those_given_by_hand():
+    # given three of Ann's tickets, and one of Carol's that Ann was given view on by hand
+    ann, bob, carol = staff(3)
+    anns = SupportTicketFactory.create_batch(3, assignee=ann)
+    carols = SupportTicketFactory(assignee=carol)
+    assign_perm(VIEW_TICKET, ann, carols)
+    # when everything assigned to Ann goes to Bob in one update
+    moved = owned_rows_update(queryset=SupportTicket.objects.filter(assignee=ann), assignee=bob)
+    # then Bob's queue holds Ann's tickets, and Ann sees only what she was given by hand
+    assert moved == 3
+    assert set(tickets_visible_to(user=fresh(bob))) == set(anns)
+    assert set(tickets_visible_to(user=fresh(ann))) == {carols}
+    assert fresh(carol).has_perm(CHANGE_TICKET, carols)
+
+
+def test_tickets_written_in_bulk_reach_their_assignee_once_synchronised():
+    # given tickets written in bulk (no signals), assigned to an agent
+    (agent,) = staff(1)
+    requester = UserFactory()
+    tickets = SupportTicket.objects.bulk_create(
+        SupportTicket(subject=f"Bulk {n}", description="-", requester=requester, assignee=agent) for n in range(4)
+    )
+    # when their grants are synchronised
+    derived_grants_sync(model=SupportTicket, object_ids=[ticket.pk for ticket in tickets])
+    # then they are in the agent's queue
+    assert set(tickets_visible_to(user=fresh(agent))) == set(tickets)
