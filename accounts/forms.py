@@ -1,6 +1,7 @@
 """Forms for users (Django's own assume a ``username``), roles and role grants."""
 
 import re
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -18,9 +19,13 @@ class _UniqueEmailMixin:
     violation would surface as a message naming the constraint.
     """
 
+    # Provided by the model form it is mixed into.
+    cleaned_data: dict[str, Any]
+    instance: User
+
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+        if User.objects.filter(User.objects.email_matches(email)).exclude(pk=self.instance.pk).exists():
             raise ValidationError("A user with this e-mail address already exists.", code="unique")
         return email
 
@@ -59,7 +64,7 @@ class UserEditForm(_UniqueEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
-        field_classes = {}  # Django's form maps a `username` field we do not have
+        field_classes: dict[str, type[forms.Field]] = {}  # Django's form maps a `username` field we do not have
 
 
 class RoleForm(forms.Form):

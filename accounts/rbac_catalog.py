@@ -30,12 +30,55 @@ ADMIN = "ADMIN"
 CONSULTANT = "CONSULTANT"
 CLIENT = "CLIENT"
 
+# The permissions code asks for by name (``user.has_perm(MANAGE_ROLES)``, ``@permission_required(...)``).
+# Each string is written here once and imported wherever it is checked: a misspelt name then fails at
+# import instead of quietly denying everyone. A test checks that every name is one the catalog seeds.
+# Model-wide permissions (view/add/change/delete) come from the models themselves (``_crud_permissions``);
+# only those that code checks by name are named here.
+VIEW_ROLE = "accounts.view_role"
+VIEW_USER_ROLE = "accounts.view_userrole"
+VIEW_PERMISSION = "accounts.view_permission"
+VIEW_AUDIT_LOG = "auditing.view_auditlog"
+VIEW_SYSTEM_LOG = "auditing.view_systemlog"
+DELETE_SYSTEM_LOG = "auditing.delete_systemlog"
+VIEW_TICKET = "support.view_supportticket"
+CHANGE_TICKET = "support.change_supportticket"
+# Actions beyond view/add/change/delete, seeded from ``CUSTOM_PERMISSIONS`` below.
+MANAGE_ROLES = "accounts.manage_roles"
+EXPORT_AUDIT_LOG = "auditing.export_auditlog"
+ASSIGN_TICKET = "support.assign_supportticket"
+VIEW_INTERNAL_COMMENTS = "support.view_internal_ticketcomment"
+APPROVE_REFUND = "billing.approve_refund"
+DOWNLOAD_PRIVATE_ATTACHMENT = "attachments.download_private_fileattachment"
+RUN_BACKUP = "backups.run_backup"
+RESTORE_BACKUP = "backups.restore_backup"
+VIEW_DASHBOARD = "analytics.view_dashboard"
+
+
+def resource_action_from_codename(codename: str) -> tuple[str, str]:
+    """Split ``"support.assign_supportticket"`` into ``("support.supportticket", "assign")``.
+
+    The inverse of ``Permission.codename`` for every row in the catalog. Raises ``ValueError`` for a
+    string that is not ``app_label.action_model``.
+    """
+    app_label, dot, rest = codename.partition(".")
+    action, underscore, model = rest.rpartition("_")
+    if not (app_label and dot and action and underscore and model):
+        raise ValueError(f"not a permission codename: {codename!r}")
+    return f"{app_label}.{model}", action
+
 
 @dataclass(frozen=True)
 class PermissionSpec:
     resource: str
     action: str
     description: str
+
+    @classmethod
+    def named(cls, codename: str, description: str) -> "PermissionSpec":
+        """The spec of the permission named ``codename``: resource and action are read from the name."""
+        resource, action = resource_action_from_codename(codename)
+        return cls(resource, action, description)
 
     @property
     def codename(self) -> str:
@@ -53,30 +96,29 @@ class RoleSpec:
 
 # Acting for others: without these, whoever creates a row is its owner (sender, author, consultant, ...)
 # and an existing row's owner cannot change (``core.owner_fields``). Services and admin forms check them.
-ACT_FOR_USER = PermissionSpec(
-    "accounts.user",
-    "act_for",
+# Named as specs: ``ACT_FOR_USER.codename`` is the permission an ``OwnerField`` asks for.
+ACT_FOR_USER = PermissionSpec.named(
+    "accounts.act_for_user",
     "Can name another user as the sender of a message, the client of a booking, the requester of a "
     "support ticket or the uploader of a file (otherwise it is always the signed-in user)",
 )
-ACT_FOR_CONSULTANT = PermissionSpec(
-    "consultants.consultant",
-    "act_for",
+ACT_FOR_CONSULTANT = PermissionSpec.named(
+    "consultants.act_for_consultant",
     "Can put services, reports, feasibility studies and articles in another consultant's name, and "
     "deliver or publish them for that consultant (otherwise only one's own)",
 )
 
 # Actions the later parts of the roadmap check for, beyond view/add/change/delete.
 CUSTOM_PERMISSIONS = (
-    PermissionSpec("support.supportticket", "assign", "Can assign support tickets to agents"),
-    PermissionSpec("support.ticketcomment", "view_internal", "Can see internal notes on support tickets"),
-    PermissionSpec("billing.refund", "approve", "Can approve refunds"),
-    PermissionSpec("attachments.fileattachment", "download_private", "Can download private attachments"),
-    PermissionSpec("auditing.auditlog", "export", "Can export the audit log"),
-    PermissionSpec("backups.backup", "run", "Can start a backup"),
-    PermissionSpec("backups.backup", "restore", "Can restore the database from a backup"),
-    PermissionSpec("analytics.dashboard", "view", "Can see the KPI dashboard"),
-    PermissionSpec("accounts.roles", "manage", "Can manage roles, their permissions and who holds them"),
+    PermissionSpec.named(ASSIGN_TICKET, "Can assign support tickets to agents"),
+    PermissionSpec.named(VIEW_INTERNAL_COMMENTS, "Can see internal notes on support tickets"),
+    PermissionSpec.named(APPROVE_REFUND, "Can approve refunds"),
+    PermissionSpec.named(DOWNLOAD_PRIVATE_ATTACHMENT, "Can download private attachments"),
+    PermissionSpec.named(EXPORT_AUDIT_LOG, "Can export the audit log"),
+    PermissionSpec.named(RUN_BACKUP, "Can start a backup"),
+    PermissionSpec.named(RESTORE_BACKUP, "Can restore the database from a backup"),
+    PermissionSpec.named(VIEW_DASHBOARD, "Can see the KPI dashboard"),
+    PermissionSpec.named(MANAGE_ROLES, "Can manage roles, their permissions and who holds them"),
     ACT_FOR_USER,
     ACT_FOR_CONSULTANT,
 )
@@ -93,7 +135,7 @@ SYSTEM_ROLES: dict[str, RoleSpec] = {
     ADMIN: RoleSpec(
         description="Runs the business day to day: everything except restoring backups and deleting logs.",
         grants=None,
-        withheld=frozenset({"backups.restore_backup", "auditing.delete_systemlog"}),
+        withheld=frozenset({RESTORE_BACKUP, DELETE_SYSTEM_LOG}),
     ),
     CONSULTANT: RoleSpec(
         description="A consultant: offers services, writes reports, studies, articles and messages. "
@@ -148,25 +190,12 @@ def role_default_codenames(role: RoleSpec, catalog: list[PermissionSpec]) -> fro
     return granted - NEVER_GRANTED
 
 
-def resource_action_from_codename(codename: str) -> tuple[str, str]:
-    """Split ``"support.assign_supportticket"`` into ``("support.supportticket", "assign")``.
-
-    The inverse of ``Permission.codename`` for every row in the catalog. Raises ``ValueError`` for a
-    string that is not ``app_label.action_model``.
-    """
-    app_label, dot, rest = codename.partition(".")
-    action, underscore, model = rest.rpartition("_")
-    if not (app_label and dot and action and underscore and model):
-        raise ValueError(f"not a permission codename: {codename!r}")
-    return f"{app_label}.{model}", action
-
-
 def _crud_permissions() -> Iterator[PermissionSpec]:
     for app_label in RBAC_APP_LABELS:
         for model in apps.get_app_config(app_label).get_models():
             if issubclass(model, UserObjectPermissionBase):
                 continue  # guardian's per-object grant tables are plumbing, granted by code, not by roles
-            model_name = model._meta.model_name
+            model_name = str(model._meta.model_name)
             if "_" in model_name:
                 raise ValueError(f"model name {model_name!r} contains '_': its permission codenames are ambiguous")
             for action in CRUD_ACTIONS:

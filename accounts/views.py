@@ -3,6 +3,8 @@
 Each view checks its permission, validates a form, calls one service and redirects with a message.
 """
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,17 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import selectors, services
 from accounts.forms import RoleForm, UserRoleGrantForm
 from accounts.models import Permission, Role, User, UserRole
+from accounts.rbac_catalog import MANAGE_ROLES, VIEW_PERMISSION, VIEW_ROLE, VIEW_USER_ROLE
 from accounts.services.roles import holds_every_permission, role_edit_refusal, role_keeps_every_permission
 from core.access import permission_required
-
-MANAGE = "accounts.manage_roles"
-
-
-def _database_id(value: str) -> int:
-    """``value`` as a primary key; ``ValueError`` for anything that is not one (``"²"``, ``"1e9"``, 2**70)."""
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
-        raise ValueError(f"not an id: {value!r}")
-    return int(value)
+from core.ids import database_id
 
 
 def _form_errors(form) -> ValidationError:
@@ -35,9 +30,9 @@ def _report(request, error: ValidationError) -> None:
 
 
 @require_GET
-@permission_required("accounts.view_role")
+@permission_required(VIEW_ROLE)
 def role_list(request):
-    can_manage = request.user.has_perm(MANAGE)
+    can_manage = request.user.has_perm(MANAGE_ROLES)
     return render(
         request,
         "accounts/role_list.html",
@@ -51,7 +46,7 @@ def role_list(request):
 
 
 @require_POST
-@permission_required(MANAGE)
+@permission_required(MANAGE_ROLES)
 def role_create(request):
     form = RoleForm(request.POST)
     if form.is_valid():
@@ -68,12 +63,12 @@ def role_create(request):
 
 
 @require_GET
-@permission_required("accounts.view_role")
+@permission_required(VIEW_ROLE)
 def role_detail(request, pk: int):
     role = get_object_or_404(Role, pk=pk)
     matrix = selectors.permission_matrix(role=role)
     holders = list(selectors.role_holders(role=role)[:51])
-    can_manage = request.user.has_perm(MANAGE)
+    can_manage = request.user.has_perm(MANAGE_ROLES)
     # The services' own rule, so the page offers only what saving would accept and says why not; a
     # system role says so to every visitor, others only to those who manage roles.
     refusal = role_edit_refusal(role=role, actor=request.user) if can_manage or role.is_system else None
@@ -99,7 +94,7 @@ def role_detail(request, pk: int):
 
 
 @require_POST
-@permission_required(MANAGE)
+@permission_required(MANAGE_ROLES)
 def role_update(request, pk: int):
     role = get_object_or_404(Role, pk=pk)
     form = RoleForm(request.POST)
@@ -115,11 +110,11 @@ def role_update(request, pk: int):
 
 
 @require_POST
-@permission_required(MANAGE)
+@permission_required(MANAGE_ROLES)
 def role_permissions(request, pk: int):
     role = get_object_or_404(Role, pk=pk)
     try:
-        ids = {_database_id(value) for value in request.POST.getlist("permission")}
+        ids = {database_id(value) for value in request.POST.getlist("permission")}
         added, removed = services.role_permissions_set(role=role, permission_ids=ids, actor=request.user)
     except ValueError:
         messages.error(request, "The form was tampered with: permission ids must be numbers.")
@@ -131,7 +126,7 @@ def role_permissions(request, pk: int):
 
 
 @require_POST
-@permission_required(MANAGE)
+@permission_required(MANAGE_ROLES)
 def role_delete(request, pk: int):
     role = get_object_or_404(Role, pk=pk)
     try:
@@ -144,7 +139,7 @@ def role_delete(request, pk: int):
 
 
 @require_GET
-@permission_required("accounts.view_userrole")
+@permission_required(VIEW_USER_ROLE)
 def user_roles(request, user_id: int):
     subject = get_object_or_404(User, pk=user_id)
     return render(
@@ -154,13 +149,13 @@ def user_roles(request, user_id: int):
             "subject": subject,
             "assignments": selectors.user_role_assignments(user=subject),
             "grant_form": UserRoleGrantForm(),
-            "can_manage": request.user.has_perm(MANAGE),
+            "can_manage": request.user.has_perm(MANAGE_ROLES),
         },
     )
 
 
 @require_POST
-@permission_required(MANAGE)
+@permission_required(MANAGE_ROLES)
 def user_role_grant(request, user_id: int):
     subject = get_object_or_404(User, pk=user_id)
     form = UserRoleGrantForm(request.POST)
@@ -177,7 +172,7 @@ def user_role_grant(request, user_id: int):
 
 
 @require_POST
-@permission_required(MANAGE)
+@permission_required(MANAGE_ROLES)
 def user_role_revoke(request, user_id: int, assignment_id: int):
     assignment = get_object_or_404(UserRole.objects.select_related("role", "user"), pk=assignment_id, user_id=user_id)
     try:
@@ -190,14 +185,17 @@ def user_role_revoke(request, user_id: int, assignment_id: int):
 
 
 @require_GET
-@permission_required("accounts.view_userrole", "accounts.view_permission")
+@permission_required(VIEW_USER_ROLE, VIEW_PERMISSION)
 def permission_holders(request):
     permission = None
     try:
-        permission = Permission.objects.filter(pk=_database_id(request.GET.get("permission", ""))).first()
+        permission = Permission.objects.filter(pk=database_id(request.GET.get("permission", ""))).first()
     except ValueError:
         pass  # nothing chosen, or garbage in the address: show the chooser
-    context = {"permissions": Permission.objects.order_by("resource", "action"), "permission": permission}
+    context: dict[str, Any] = {
+        "permissions": Permission.objects.order_by("resource", "action"),
+        "permission": permission,
+    }
     if permission is not None:
         context["granting_roles"] = Role.objects.filter(role_permissions__permission=permission).order_by("name")
         page = Paginator(selectors.permission_holders(permission=permission), 50).get_page(request.GET.get("page"))

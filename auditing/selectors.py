@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Q, QuerySet
 
 from auditing.models import AuditLog
+from core.ids import database_id
 
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -73,12 +74,9 @@ def _token(row) -> str:
 
 def _parse(token: str) -> tuple[datetime, int]:
     micros, _, pk = token.partition("-")
-    if not (micros.isascii() and micros.isdigit() and pk.isascii() and pk.isdigit()) or len(token) > 40:
+    if not (micros.isascii() and micros.isdigit()) or len(token) > 40:
         raise BadPageToken(token)
     try:
-        moment = EPOCH + int(micros) * MICROSECOND
-    except OverflowError as error:
+        return EPOCH + int(micros) * MICROSECOND, database_id(pk)
+    except (OverflowError, ValueError) as error:
         raise BadPageToken(token) from error
-    if int(pk) >= 2**63:
-        raise BadPageToken(token)
-    return moment, int(pk)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.rbac_catalog import EXPORT_AUDIT_LOG, VIEW_AUDIT_LOG, VIEW_SYSTEM_LOG
 from auditing import presentation, selectors
 from auditing.chain import audit_chain_last_verdict
 from auditing.filters import AuditLogFilter, SystemLogFilter, filter_bar
@@ -24,9 +25,6 @@ from auditing.services import audit_export_record
 from auditing.tasks import audit_chain_verify_task
 from core.access import permission_required
 
-VIEW_AUDIT = "auditing.view_auditlog"
-EXPORT_AUDIT = "auditing.export_auditlog"
-VIEW_SYSTEM_LOG = "auditing.view_systemlog"
 ENTITY_TYPE = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 PAGE_PARAMETERS = ("before", "after")
 # Spreadsheets run cells starting with these as formulas; a user agent can start with anything.
@@ -34,7 +32,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @require_GET
-@permission_required(VIEW_AUDIT)
+@permission_required(VIEW_AUDIT_LOG)
 def audit_list(request):
     filterset = AuditLogFilter(_filter_data(request), queryset=AuditLog.objects.all())
     page = _page(request, selectors.audit_events(filterset.qs) if _usable(filterset) else None)
@@ -47,14 +45,14 @@ def audit_list(request):
             "page": page,
             "events": _event_rows(page.rows),
             "verdict": audit_chain_last_verdict(),
-            "can_export": request.user.has_perm(EXPORT_AUDIT),
+            "can_export": request.user.has_perm(EXPORT_AUDIT_LOG),
             "filter_query": _filter_query(request),
         },
     )
 
 
 @require_GET
-@permission_required(VIEW_AUDIT)
+@permission_required(VIEW_AUDIT_LOG)
 def audit_detail(request, pk: int):
     event = get_object_or_404(selectors.audit_events(), pk=pk)
     return render(
@@ -70,7 +68,7 @@ def audit_detail(request, pk: int):
 
 
 @require_GET
-@permission_required(VIEW_AUDIT)
+@permission_required(VIEW_AUDIT_LOG)
 def entity_history(request, entity_type: str, entity_id: str):
     if not ENTITY_TYPE.match(entity_type) or len(entity_id) > 64:
         raise Http404("No such entity.")
@@ -93,7 +91,7 @@ def entity_history(request, entity_type: str, entity_id: str):
 
 
 @require_GET
-@permission_required(VIEW_AUDIT, EXPORT_AUDIT)
+@permission_required(VIEW_AUDIT_LOG, EXPORT_AUDIT_LOG)
 def audit_export(request):
     """The current filter's events as CSV, newest first, streamed; the export itself is audited."""
     filterset = AuditLogFilter(_filter_data(request), queryset=AuditLog.objects.all())
@@ -110,7 +108,7 @@ def audit_export(request):
 
 
 @require_POST
-@permission_required(VIEW_AUDIT)
+@permission_required(VIEW_AUDIT_LOG)
 def audit_chain_verify(request):
     audit_chain_verify_task.delay()
     messages.success(request, "Chain verification started; the badge shows its verdict when it is done.")

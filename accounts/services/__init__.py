@@ -3,9 +3,9 @@
 ``from accounts import services`` gives every service function, wherever it lives.
 """
 
-from accounts.services.expiry import RoleExpiryResult, notifications_create, user_roles_process_expiry
+from accounts.services.expiry import RoleExpiryResult, user_roles_process_expiry
+from accounts.services.notifications import notifications_create
 from accounts.services.roles import (
-    MANAGE_ROLES,
     grantable_codenames,
     holds_every_permission,
     role_codenames,
@@ -33,7 +33,6 @@ from accounts.services.seeding import (
 from accounts.services.users import user_status_change_record
 
 __all__ = [
-    "MANAGE_ROLES",
     "DemoAdminResult",
     "RbacNotSeededError",
     "RbacSeedResult",

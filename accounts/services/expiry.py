@@ -7,28 +7,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import (
-    Notification,
-    NotificationChannel,
-    UserRole,
-)
+from accounts.models import NotificationChannel, UserRole
+from accounts.services.notifications import notifications_create
 
 
 @dataclass(frozen=True)
 class RoleExpiryResult:
     warned: int
     lapsed: int
-
-
-def notifications_create(*, users, title: str, body: str, channels=(NotificationChannel.IN_APP,)) -> int:
-    """Queues one notification per user and channel (delivery is the notification job's concern)."""
-    rows = [
-        Notification(user=user, title=title, body=body, channel=channel)
-        for user in {user.pk: user for user in users if user is not None}.values()
-        for channel in channels
-    ]
-    Notification.objects.bulk_create(rows)
-    return len(rows)
 
 
 def _claim(batch_size: int, **conditions) -> list[UserRole]:

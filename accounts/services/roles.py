@@ -21,11 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Permission, Role, RolePermission, User, UserRole, UserStatus
-from accounts.rbac_catalog import NEVER_GRANTED, SUPER_ADMIN, resource_action_from_codename
+from accounts.rbac_catalog import MANAGE_ROLES, NEVER_GRANTED, SUPER_ADMIN, resource_action_from_codename
 from auditing.models import AuditAction
 from auditing.services import audit_record
-
-MANAGE_ROLES = "accounts.manage_roles"
 
 
 def _require_manage_roles(actor) -> None:

@@ -1,10 +1,10 @@
 import factory
-from factory.django import DjangoModelFactory
 
 from accounts.models import Notification, NotificationChannel, Permission, Role, RolePermission, User, UserRole
+from core.factories import ModelFactory
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -15,12 +15,12 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery-staple")
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+    def save_password(obj: User, create: bool, extracted, **kwargs):  # noqa: N805
         if create:
             obj.save(update_fields=["password"])
 
 
-class RoleFactory(DjangoModelFactory):
+class RoleFactory(ModelFactory[Role]):
     class Meta:
         model = Role
         django_get_or_create = ("name",)
@@ -29,7 +29,7 @@ class RoleFactory(DjangoModelFactory):
     description = factory.Faker("sentence")
 
 
-class PermissionFactory(DjangoModelFactory):
+class PermissionFactory(ModelFactory[Permission]):
     class Meta:
         model = Permission
         django_get_or_create = ("resource", "action")
@@ -38,7 +38,7 @@ class PermissionFactory(DjangoModelFactory):
     action = "view"
 
 
-class RolePermissionFactory(DjangoModelFactory):
+class RolePermissionFactory(ModelFactory[RolePermission]):
     class Meta:
         model = RolePermission
 
@@ -46,7 +46,7 @@ class RolePermissionFactory(DjangoModelFactory):
     permission = factory.SubFactory(PermissionFactory)
 
 
-class UserRoleFactory(DjangoModelFactory):
+class UserRoleFactory(ModelFactory[UserRole]):
     class Meta:
         model = UserRole
 
@@ -54,7 +54,7 @@ class UserRoleFactory(DjangoModelFactory):
     role = factory.SubFactory(RoleFactory)
 
 
-class NotificationFactory(DjangoModelFactory):
+class NotificationFactory(ModelFactory[Notification]):
     class Meta:
         model = Notification
 
@@ -64,14 +64,26 @@ class NotificationFactory(DjangoModelFactory):
     channel = NotificationChannel.EMAIL
 
 
+def fresh(user: User) -> User:
+    """``user`` as the next request would load them: a new object, with no permissions memoised."""
+    return User.objects.get(pk=user.pk)
+
+
+def holder_of(role: Role | str, *, is_staff: bool = True, **fields) -> User:
+    """A new user (staff unless told otherwise) holding ``role``, or the seeded role of that name, freshly loaded."""
+    if isinstance(role, str):
+        role = Role.objects.get(name=role)
+    user = UserFactory(is_staff=is_staff, **fields)
+    UserRoleFactory(user=user, role=role)
+    return fresh(user)
+
+
 def staff_holding(*codenames: str, **fields) -> User:
     """A staff member whose one role grants exactly ``codenames`` (created when missing), freshly loaded."""
     from accounts.rbac_catalog import resource_action_from_codename
 
-    user = UserFactory(is_staff=True, **fields)
     role = RoleFactory()
     for codename in codenames:
         resource, action = resource_action_from_codename(codename)
         RolePermissionFactory(role=role, permission=PermissionFactory(resource=resource, action=action))
-    UserRoleFactory(user=user, role=role)
-    return User.objects.get(pk=user.pk)
+    return holder_of(role, **fields)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User, UserRole
 from accounts.tests.factories import RoleFactory, UserFactory
-from core.tests.admin_rows import admin_url
+from core.testing import admin_url
 
 pytestmark = pytest.mark.django_db
 

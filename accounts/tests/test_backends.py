@@ -4,18 +4,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import Permission, RolePermission, UserRole, UserStatus
-from accounts.tests.factories import PermissionFactory, RoleFactory, UserFactory
+from accounts.tests.factories import PermissionFactory, RoleFactory, UserFactory, fresh
 
 pytestmark = pytest.mark.django_db
-
-
-def fresh(user):
-    """The same user as the next request would load it: no per-request memo."""
-    return get_user_model().objects.get(pk=user.pk)
 
 
 @pytest.fixture

@@ -3,18 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Notification, Permission, Role, RolePermission, User, UserRole
 from accounts.tests.factories import PermissionFactory, RoleFactory, UserFactory
+from core.testing import assert_rejected
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_rejected(create):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        create()
 
 
 def test_email_is_unique_regardless_of_case():

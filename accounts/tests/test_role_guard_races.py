@@ -14,10 +14,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from accounts import services
-from accounts.models import Permission, Role, RolePermission, User, UserRole, UserStatus
-from accounts.rbac_catalog import SUPER_ADMIN, resource_action_from_codename
+from accounts.models import Permission, Role, RolePermission, UserRole, UserStatus
+from accounts.rbac_catalog import MANAGE_ROLES, SUPER_ADMIN, resource_action_from_codename
 from accounts.services import roles as role_services
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, fresh
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +45,7 @@ def widened_race(monkeypatch):
 
 def run_together(*changes) -> list[str]:
     """Runs each change in its own thread and connection at once; returns "done" or "refused" for each."""
-    outcomes = [None] * len(changes)
+    outcomes = ["unfinished"] * len(changes)
     start = threading.Barrier(len(changes))
 
     def run(index, change):
@@ -68,11 +68,6 @@ def run_together(*changes) -> list[str]:
     return outcomes
 
 
-def fresh(user) -> User:
-    """The user as a new request would load them, with no permissions memoised."""
-    return User.objects.get(pk=user.pk)
-
-
 def lasting_super_admins() -> set[int]:
     return set(
         UserRole.objects.filter(
@@ -87,7 +82,7 @@ def lasting_super_admins() -> set[int]:
 
 
 def role_managers() -> set[int]:
-    resource, action = resource_action_from_codename(services.MANAGE_ROLES)
+    resource, action = resource_action_from_codename(MANAGE_ROLES)
     return set(
         UserRole.objects.filter(
             user__is_active=True,

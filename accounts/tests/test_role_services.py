@@ -9,9 +9,19 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Permission, Role, RolePermission, UserRole, UserStatus
-from accounts.rbac_catalog import ADMIN, CLIENT, CONSULTANT, NEVER_GRANTED, SUPER_ADMIN, resource_action_from_codename
+from accounts.rbac_catalog import (
+    ADMIN,
+    CLIENT,
+    CONSULTANT,
+    MANAGE_ROLES,
+    NEVER_GRANTED,
+    SUPER_ADMIN,
+    VIEW_PERMISSION,
+    VIEW_ROLE,
+    resource_action_from_codename,
+)
 from accounts.services.roles import grantable_codenames, user_delete_check
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, holder_of
 from auditing.models import AuditAction, AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +31,6 @@ pytestmark = pytest.mark.django_db
 def roles():
     call_command("seed_rbac", verbosity=0)
     return {role.name: role for role in Role.objects.all()}
-
-
-def holder_of(role, **user_fields):
-    user = UserFactory(is_staff=True, **user_fields)
-    UserRole.objects.create(user=user, role=role)
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(pk=user.pk)
 
 
 def permissions(*codenames):
@@ -120,15 +122,15 @@ def test_unknown_permission_ids_change_nothing(roles, super_admin):
 
 def test_nobody_can_be_left_unable_to_manage_roles(roles):
     # given no SUPER_ADMIN is held yet, and the only person able to manage roles holds a custom role
-    managers = role_with("ROLE_MANAGER", services.MANAGE_ROLES, "accounts.view_role")
+    managers = role_with("ROLE_MANAGER", MANAGE_ROLES, VIEW_ROLE)
     holder_of(managers)
     bootstrap = UserFactory(is_superuser=True, is_staff=True)
-    view_role = permissions("accounts.view_role")[0]
+    view_role = permissions(VIEW_ROLE)[0]
     # when the bootstrap account takes manage_roles off that role
     with pytest.raises(ValidationError, match="Nobody would be left"):
         services.role_permissions_set(role=managers, permission_ids={view_role.pk}, actor=bootstrap)
     # then it keeps it
-    assert services.MANAGE_ROLES in services.role_codenames(role=managers)
+    assert MANAGE_ROLES in services.role_codenames(role=managers)
 
 
 def test_granting_needs_manage_roles_and_a_future_expiry(roles, super_admin):
@@ -178,7 +180,7 @@ def test_nothing_can_be_removed_from_super_admin_whoever_asks(roles, super_admin
     bootstrap = UserFactory(is_superuser=True, is_staff=True)
     held = set(role.role_permissions.values_list("permission_id", flat=True))
     for actor in (super_admin, bootstrap):
-        for taken in permissions(services.MANAGE_ROLES, "backups.restore_backup"):
+        for taken in permissions(MANAGE_ROLES, "backups.restore_backup"):
             # when either takes one permission off it
             with pytest.raises(ValidationError, match="SUPER_ADMIN always holds every permission"):
                 services.role_permissions_set(role=role, permission_ids=held - {taken.pk}, actor=actor)
@@ -188,10 +190,8 @@ def test_nothing_can_be_removed_from_super_admin_whoever_asks(roles, super_admin
 
 def test_a_role_manager_cannot_change_any_system_role(roles, super_admin):
     # given the review's attacker: manage_roles and a few view permissions, nothing else
-    attacker = holder_of(
-        role_with("ROLE_CLERK", services.MANAGE_ROLES, "accounts.view_role", "accounts.view_permission")
-    )
-    manage = permissions(services.MANAGE_ROLES)[0]
+    attacker = holder_of(role_with("ROLE_CLERK", MANAGE_ROLES, VIEW_ROLE, VIEW_PERMISSION))
+    manage = permissions(MANAGE_ROLES)[0]
     for name in (SUPER_ADMIN, ADMIN, CONSULTANT, CLIENT):
         role = roles[name]
         before = snapshot(role)
@@ -225,7 +225,7 @@ def test_only_someone_holding_every_permission_changes_a_system_role(roles, admi
 def test_changing_a_role_needs_every_permission_it_holds_before_the_change(roles):
     # given a role holding refund approval, and a manager who holds only its other permission
     refunds = role_with("REFUND_DESK", "billing.approve_refund", "billing.view_payment")
-    manager = holder_of(role_with("ROLE_CLERK", services.MANAGE_ROLES, "billing.view_payment"))
+    manager = holder_of(role_with("ROLE_CLERK", MANAGE_ROLES, "billing.view_payment"))
     before = snapshot(refunds)
     approve = permissions("billing.approve_refund")[0]
     # when they take away the permission they do hold, rename it or delete it
@@ -262,7 +262,7 @@ def test_a_permission_outside_the_catalogue_reaches_super_admin_when_seeding_aga
 
 def test_the_last_person_able_to_manage_roles_cannot_be_suspended_or_deactivated(roles):
     # given no SUPER_ADMIN is held and one person manages roles through a custom role
-    manager = holder_of(role_with("ROLE_MANAGER", services.MANAGE_ROLES, "accounts.view_role"))
+    manager = holder_of(role_with("ROLE_MANAGER", MANAGE_ROLES, VIEW_ROLE))
     bootstrap = UserFactory(is_superuser=True, is_staff=True)
     # when the bootstrap account suspends or deactivates them, it is refused
     for status, is_active in ((UserStatus.SUSPENDED, True), (UserStatus.ACTIVE, False)):

@@ -1,12 +1,8 @@
-"""`manage.py seed_rbac`: system roles, the permission catalog, default grants and reference data."""
-
-from io import StringIO
+"""`rbac_seed` (run by `manage.py seed_rbac`): the system roles, the permission catalog and default grants."""
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth.models import Permission as DjangoPermission
-from django.core.management import call_command
 from guardian.models import UserObjectPermissionBase
 
 from accounts.models import Permission, Role, RolePermission, UserRole
@@ -19,33 +15,17 @@ from accounts.rbac_catalog import (
     SUPER_ADMIN,
     resource_action_from_codename,
 )
+from accounts.services import RbacSeedResult, rbac_seed
 from accounts.tests.factories import UserFactory
-from billing.models import ServiceCommission
-from billing.tests.factories import ServiceCommissionFactory
-from consultants.models import Specialty
-from consultants.tests.factories import SpecialtyFactory
+from core.seeding import SeedTally
 
 pytestmark = pytest.mark.django_db
 
 AUDIT_WRITES = {"auditing.add_auditlog", "auditing.change_auditlog", "auditing.delete_auditlog"}
 
 
-def seed_rbac() -> str:
-    out = StringIO()
-    call_command("seed_rbac", stdout=out)
-    return out.getvalue()
-
-
-def snapshot() -> dict[str, set]:
-    return {
-        "roles": set(Role.objects.values_list("name", "description", "is_system")),
-        "permissions": set(Permission.objects.values_list("resource", "action", "description")),
-        "grants": set(RolePermission.objects.values_list("role__name", "permission__resource", "permission__action")),
-        "specialties": set(Specialty.objects.values_list("name", "slug")),
-        "commissions": set(
-            ServiceCommission.objects.values_list("service", "category", "rate_percent", "effective_from")
-        ),
-    }
+def seed_rbac() -> RbacSeedResult:
+    return rbac_seed()
 
 
 def granted(role_name: str) -> set[str]:
@@ -58,30 +38,13 @@ def all_codenames() -> set[str]:
 
 def test_it_creates_the_four_system_roles_with_descriptions():
     # when
-    output = seed_rbac()
+    result = seed_rbac()
 
     # then
     roles = Role.objects.filter(name__in=[SUPER_ADMIN, ADMIN, CONSULTANT, CLIENT])
     assert roles.count() == 4
     assert all(role.is_system and role.description for role in roles)
-    assert "roles: 4 created, 0 up to date" in output
-
-
-def test_running_it_twice_gives_identical_rows_and_reports_nothing_created():
-    # given
-    seed_rbac()
-    before = snapshot()
-
-    # when
-    output = seed_rbac()
-
-    # then
-    assert snapshot() == before
-    assert "roles: 0 created, 4 up to date" in output
-    assert "permissions: 0 created" in output
-    assert "role grants: 0 created" in output
-    assert "specialties: 0 created, 8 up to date" in output
-    assert "platform-default commission: up to date" in output
+    assert result.roles == SeedTally(created=4, existing=0)
 
 
 def test_every_model_of_our_apps_gets_view_add_change_delete():
@@ -215,13 +178,13 @@ def test_rerunning_keeps_what_an_admin_added_and_restores_revoked_defaults():
     RolePermission.objects.filter(role=client, permission__resource="consultants.article").delete()
 
     # when
-    output = seed_rbac()
+    result = seed_rbac()
 
     # then
     client.refresh_from_db()
     assert client.description == "Our customers"
     assert {"billing.view_refund", "consultants.view_article"} <= granted(CLIENT)
-    assert "role grants: 1 created" in output
+    assert result.grants.created == 1
 
 
 def test_a_role_created_by_hand_under_a_system_name_becomes_a_system_role():
@@ -229,72 +192,10 @@ def test_a_role_created_by_hand_under_a_system_name_becomes_a_system_role():
     Role.objects.create(name=ADMIN, description="made by hand", is_system=False)
 
     # when
-    output = seed_rbac()
+    result = seed_rbac()
 
     # then
     admin = Role.objects.get(name=ADMIN)
     assert admin.is_system
     assert admin.description == "made by hand"
-    assert "roles: 3 created, 1 up to date" in output
-
-
-def test_it_seeds_the_default_specialties_with_slugs():
-    seed_rbac()
-
-    assert set(Specialty.objects.values_list("name", "slug")) == {
-        ("Economic", "economic"),
-        ("Financial", "financial"),
-        ("Legal", "legal"),
-        ("Marketing", "marketing"),
-        ("Technology", "technology"),
-        ("Management", "management"),
-        ("Human Resources", "human-resources"),
-        ("Engineering", "engineering"),
-    }
-
-
-def test_a_specialty_that_exists_under_another_casing_is_not_duplicated():
-    # given
-    SpecialtyFactory(name="economic", slug="economic")
-
-    # when
-    output = seed_rbac()
-
-    # then
-    assert Specialty.objects.filter(name__iexact="economic").count() == 1
-    assert "specialties: 7 created, 1 up to date" in output
-
-
-def test_it_creates_the_platform_default_commission_once():
-    # when
-    seed_rbac()
-    seed_rbac()
-
-    # then
-    default = ServiceCommission.objects.get(service=None, category=None)
-    assert default.rate_percent == settings.PLATFORM_DEFAULT_COMMISSION_PERCENT
-    assert default.effective_from.isoformat() == "2020-01-01"
-    assert default.is_active
-
-
-def test_an_active_default_commission_is_left_alone():
-    # given
-    ServiceCommissionFactory(rate_percent="12.00")
-
-    # when
-    output = seed_rbac()
-
-    # then
-    assert list(ServiceCommission.objects.values_list("rate_percent", flat=True)) == [12]
-    assert "platform-default commission: up to date" in output
-
-
-def test_an_ended_default_commission_does_not_count():
-    # given
-    ServiceCommissionFactory(rate_percent="12.00", effective_to="2024-12-31")
-
-    # when
-    seed_rbac()
-
-    # then
-    assert ServiceCommission.objects.filter(service=None, category=None, effective_to=None).count() == 1
+    assert result.roles == SeedTally(created=3, existing=1)

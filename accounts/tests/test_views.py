@@ -9,9 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Permission, Role, RolePermission, UserRole
-from accounts.rbac_catalog import ADMIN, CLIENT, NEVER_GRANTED, SUPER_ADMIN, resource_action_from_codename
-from accounts.services import MANAGE_ROLES
-from accounts.tests.factories import UserFactory
+from accounts.rbac_catalog import (
+    ADMIN,
+    CLIENT,
+    MANAGE_ROLES,
+    NEVER_GRANTED,
+    SUPER_ADMIN,
+    VIEW_PERMISSION,
+    VIEW_ROLE,
+    VIEW_USER_ROLE,
+)
+from accounts.tests.factories import UserFactory, staff_holding
 
 pytestmark = pytest.mark.django_db
 
@@ -114,17 +122,6 @@ def test_who_has_a_permission_lists_active_holders_only(client, roles, django_as
     assert client.get(reverse("accounts:permission_holders") + "?permission=junk").status_code == 200
 
 
-def holder_of_permissions(*codenames, name="ROLE_CLERK", **fields):
-    role = Role.objects.create(name=name)
-    pairs = map(resource_action_from_codename, codenames)
-    RolePermission.objects.bulk_create(
-        [RolePermission(role=role, permission=Permission.objects.get(resource=r, action=a)) for r, a in pairs]
-    )
-    user = UserFactory(is_staff=True, **fields)
-    UserRole.objects.create(user=user, role=role)
-    return user
-
-
 def granted_ids(role) -> set[int]:
     return set(role.role_permissions.values_list("permission_id", flat=True))
 
@@ -133,9 +130,7 @@ def test_the_reviewed_attack_strips_nothing_from_the_system_roles(client, roles)
     # given a lasting SUPER_ADMIN, and the review's attacker: manage_roles plus a few view permissions
     chief = UserFactory(is_staff=True)
     UserRole.objects.create(user=chief, role=roles[SUPER_ADMIN])
-    attacker = holder_of_permissions(
-        MANAGE_ROLES, "accounts.view_role", "accounts.view_permission", "accounts.view_userrole"
-    )
+    attacker = staff_holding(MANAGE_ROLES, VIEW_ROLE, VIEW_PERMISSION, VIEW_USER_ROLE)
     client.force_login(attacker)
     manage = Permission.objects.get(resource="accounts.roles", action="manage")
     before = {name: granted_ids(roles[name]) for name in (SUPER_ADMIN, ADMIN)}
@@ -199,7 +194,7 @@ def test_a_custom_role_holding_more_than_the_manager_is_read_only_for_them(clien
     RolePermission.objects.create(
         role=refunds, permission=Permission.objects.get(resource="billing.refund", action="approve")
     )
-    client.force_login(holder_of_permissions(MANAGE_ROLES, "accounts.view_role"))
+    client.force_login(staff_holding(MANAGE_ROLES, VIEW_ROLE))
     # when they open it, then it is read-only, says why, and offers no delete button
     body = client.get(reverse("accounts:role_detail", args=[refunds.pk])).content.decode()
     assert "REFUND_DESK holds permissions you do not hold (billing.approve_refund)" in body

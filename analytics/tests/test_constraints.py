@@ -1,16 +1,11 @@
 from datetime import date
 
 import pytest
-from django.db import IntegrityError, transaction
 
 from analytics.tests.factories import KPIMetricFactory
+from core.testing import assert_rejected
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_rejected(create):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        create()
 
 
 def test_one_value_per_metric_period_and_dimensions():

@@ -1,15 +1,14 @@
 import pytest
-from django.db import IntegrityError, transaction
 
 from attachments.models import FileAttachment
 from attachments.tests.factories import FileAttachmentFactory
+from core.testing import assert_rejected
 
 pytestmark = pytest.mark.django_db
 
 
 def test_owner_type_must_be_known():
-    with pytest.raises(IntegrityError), transaction.atomic():
-        FileAttachmentFactory(owner_type="SPACESHIP")
+    assert_rejected(lambda: FileAttachmentFactory(owner_type="SPACESHIP"))
 
 
 def test_the_stored_file_goes_through_the_storage_api():

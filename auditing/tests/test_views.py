@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, UserRole
+from accounts.models import Role
 from accounts.rbac_catalog import ADMIN, CLIENT
-from accounts.tests.factories import RoleFactory, UserFactory
+from accounts.tests.factories import RoleFactory, UserFactory, holder_of
 from auditing.models import AuditAction, AuditLog, LogLevel
 from auditing.services import audit_record
 from auditing.tests.factories import SystemLogFactory
@@ -25,11 +25,9 @@ EXPORT = reverse("auditing:audit_export")
 LOGS = reverse("auditing:systemlog_list")
 
 
-def holder_of(role_name: str, **fields):
+@pytest.fixture
+def system_roles():
     call_command("seed_rbac", verbosity=0)
-    user = UserFactory(**fields)
-    UserRole.objects.create(user=user, role=Role.objects.get(name=role_name))
-    return user
 
 
 def page_events(response) -> list[AuditLog]:
@@ -41,8 +39,8 @@ def login_by(user, ip="203.0.113.5"):
         return audit_record(action=AuditAction.LOGIN, entity=user)
 
 
-def test_a_client_cannot_reach_any_audit_or_log_page(client):
-    person = holder_of(CLIENT)
+def test_a_client_cannot_reach_any_audit_or_log_page(client, system_roles):
+    person = holder_of(CLIENT, is_staff=False)
     event = login_by(person)
     client.force_login(person)
     for url in (
@@ -59,8 +57,8 @@ def test_a_client_cannot_reach_any_audit_or_log_page(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
 
 
-def test_staff_without_the_export_permission_see_the_trail_but_cannot_export(client):
-    staff = holder_of(ADMIN, is_staff=True)
+def test_staff_without_the_export_permission_see_the_trail_but_cannot_export(client, system_roles):
+    staff = holder_of(ADMIN)
     Role.objects.get(name=ADMIN).role_permissions.filter(permission__action="export").delete()
     client.force_login(staff)
     assert client.get(AUDIT_LIST).status_code == 200

@@ -1,17 +1,12 @@
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backups.tests.factories import BackupFactory
+from core.testing import assert_rejected
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_rejected(create):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        create()
 
 
 @pytest.mark.parametrize("field, value", [("backup_type", "DIFFERENTIAL"), ("status", "MAYBE")])

@@ -4,18 +4,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
 
 from billing.models import Payment, Refund, ServiceCommission
 from billing.tests.factories import PaymentFactory, ServiceCommissionFactory
 from consultants.tests.factories import BookingFactory, ServiceFactory
+from core.testing import assert_rejected
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_rejected(create):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        create()
 
 
 def test_a_commission_is_for_a_service_or_a_category_never_both():

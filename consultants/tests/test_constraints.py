@@ -1,9 +1,9 @@
 """Each rule the database can enforce is enforced there, not only by forms."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
 
 from accounts.tests.factories import UserFactory
 from consultants.models import Article, Booking, ConsultantSpecialty, FeasibilityStudy, Message, Service, Specialty
@@ -15,13 +15,9 @@ from consultants.tests.factories import (
     ServiceFactory,
     SpecialtyFactory,
 )
+from core.testing import assert_rejected
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_rejected(create):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        create()
 
 
 def test_specialty_name_is_unique_regardless_of_case():
@@ -52,7 +48,7 @@ def test_service_price_and_duration_are_checked(field, value):
 
 def test_booking_price_cannot_be_negative_and_status_must_be_known():
     booking = BookingFactory()
-    fields = {"client": booking.client, "consultant": booking.consultant, "service": booking.service}
+    fields: dict[str, Any] = {"client": booking.client, "consultant": booking.consultant, "service": booking.service}
     fields["scheduled_at"] = booking.scheduled_at
     assert_rejected(lambda: Booking.objects.create(price=Decimal("-5"), **fields))
     assert_rejected(lambda: Booking.objects.create(price=Decimal("5"), status="MAYBE", **fields))

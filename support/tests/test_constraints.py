@@ -1,15 +1,10 @@
 import pytest
-from django.db import IntegrityError, transaction
 
+from core.testing import assert_rejected
 from support.models import SupportTicket, TicketStatus
 from support.tests.factories import SupportTicketFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_rejected(create):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        create()
 
 
 def test_ticket_reference_is_unique():
