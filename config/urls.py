@@ -6,4 +6,5 @@ urlpatterns = [
     path("staff/access/", include("accounts.urls")),
     path("staff/", include("auditing.urls")),
     path("", include("core.urls")),
+    path("", include("backoffice.urls")),
 ]

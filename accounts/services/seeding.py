@@ -128,7 +128,7 @@ def demo_admin_ensure(*, email: str, password: str, reset_password: bool = False
     role = Role.objects.filter(name=SUPER_ADMIN).first()
     if role is None:
         raise RbacNotSeededError(f"the {SUPER_ADMIN} role does not exist; run `manage.py seed_rbac` first")
-    user = User.objects.filter(email__iexact=email).first()
+    user = User.objects.filter(User.objects.email_matches(email)).first()
     created = user is None
     if user is None:
         user = User.objects.create_superuser(email=email, password=password, full_name="Demo Admin")

@@ -7,6 +7,7 @@ django-environ. Django's own variables carry the ``DJANGO_`` prefix; services ke
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "auditing",
     "analytics",
     "backups",
+    # The product assembled (seeding, navigation, the staff overview): imports every app above.
+    "backoffice",
     "core",
 ]
 # The project's own apps holding domain models: their models get permissions (RBAC catalog) and
@@ -81,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.product",
+                "backoffice.context_processors.navigation",
             ],
         },
     },
@@ -104,7 +108,7 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "admin:login"
 
 PASSWORD_HASHERS = [
@@ -145,7 +149,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Browser features no back-office page uses are switched off for every page.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
@@ -208,6 +212,9 @@ ROLE_EXPIRY_WARNING_DAYS = env.int("ROLE_EXPIRY_WARNING_DAYS", default=3)
 
 # Demo data and the demo login may be created (seed_demo, create_demo_login). Off in production.
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
+# The demo login's password (create_demo_login sets it when it creates the account, or with
+# --reset-password). An empty value counts as unset: the demo login never gets an empty password.
+DEMO_ADMIN_PASSWORD = env.str("DEMO_ADMIN_PASSWORD", default="") or "demo-admin-2026"
 
 # Addresses (or networks) of reverse proxies whose X-Forwarded-For we believe. Empty: trust none.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
@@ -235,7 +242,7 @@ SYSTEM_LOG_RETENTION_DAYS = {
     "CRITICAL": env.int("SYSTEM_LOG_RETENTION_CRITICAL_DAYS", default=365),
 }
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},

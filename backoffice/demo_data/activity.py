@@ -1,0 +1,67 @@
+"""Demo notifications on every channel and system log records, spread over two years."""
+
+from datetime import datetime, timedelta
+
+from accounts.models import Notification, NotificationChannel, NotificationStatus
+from auditing.models import LogLevel, SystemLog
+from backoffice.demo_data.context import DemoContext
+from backoffice.demo_data.network import ip_address, request_id, user_agent
+from backoffice.demo_data.vocabulary import NOTIFICATION_TITLES, SENTENCES, SYSTEM_LOGGERS, SYSTEM_MESSAGES, TRACEBACK
+
+NOTIFICATION_FIELDS = (
+    "id", "user_id", "title", "body", "channel", "status", "sent_at", "read_at", "created_at", "updated_at",
+)  # fmt: skip
+SYSTEM_LOG_FIELDS = (
+    "id", "level", "logger", "message", "traceback", "ip_address", "user_agent", "request_id", "created_at",
+)  # fmt: skip
+_CHANNELS = tuple(NotificationChannel.values)
+# Channels where "read" means something to us (we cannot tell whether an SMS was read).
+_READABLE = frozenset({NotificationChannel.IN_APP, NotificationChannel.PUSH, NotificationChannel.EMAIL})
+_LEVELS = (LogLevel.INFO, LogLevel.WARNING, LogLevel.ERROR, LogLevel.CRITICAL)
+_LEVEL_WEIGHTS = (10, 60, 27, 3)
+
+
+def seed_notifications(ctx: DemoContext) -> None:
+    """About ``plan.notifications`` notifications, mostly to clients, on every channel."""
+    ids = ctx.writer.reserve(Notification, ctx.plan.notifications)
+    recipients = (ctx.client_ids, [c.user_id for c in ctx.consultants], ctx.staff_ids)
+    ctx.writer.write(Notification, NOTIFICATION_FIELDS, (_notification_row(ctx, pk, recipients) for pk in ids))
+
+
+def _notification_row(ctx: DemoContext, pk: int, recipients: tuple[list[int], ...]) -> tuple:
+    roll = ctx.rng.random()
+    user_id = ctx.pick(recipients[0] if roll < 0.7 else recipients[1] if roll < 0.92 else recipients[2])
+    channel = _CHANNELS[pk % len(_CHANNELS)]
+    created = ctx.growing_moment(ctx.start, ctx.now - timedelta(minutes=1))
+    status, sent_at, read_at = _delivery(ctx, channel, created)
+    title, body = ctx.pick(NOTIFICATION_TITLES), ctx.pick(SENTENCES)
+    return (pk, user_id, title, body, channel, status, sent_at, read_at, created, read_at or sent_at or created)
+
+
+def _delivery(ctx: DemoContext, channel: str, created: datetime) -> tuple[str, datetime | None, datetime | None]:
+    roll = ctx.rng.random()
+    # Only the last day's notifications can still be waiting for the delivery job.
+    if created > ctx.now - timedelta(days=1) and roll < 0.5:
+        return NotificationStatus.PENDING, None, None
+    if roll > 0.96:
+        return NotificationStatus.FAILED, None, None
+    sent_at = ctx.after(created, max_hours=0.05)
+    read_at = ctx.after(sent_at, max_hours=72) if channel in _READABLE and ctx.rng.random() < 0.6 else None
+    return NotificationStatus.SENT, sent_at, read_at
+
+
+def seed_system_logs(ctx: DemoContext) -> None:
+    """About ``plan.system_logs`` records, mostly warnings, errors with tracebacks, a few criticals."""
+    ids = ctx.writer.reserve(SystemLog, ctx.plan.system_logs)
+    ctx.writer.write(SystemLog, SYSTEM_LOG_FIELDS, (_system_log_row(ctx, pk) for pk in ids))
+
+
+def _system_log_row(ctx: DemoContext, pk: int) -> tuple:
+    level = ctx.rng.choices(_LEVELS, _LEVEL_WEIGHTS)[0]
+    logger = ctx.pick(SYSTEM_LOGGERS)
+    traceback = TRACEBACK if level in (LogLevel.ERROR, LogLevel.CRITICAL) and ctx.rng.random() < 0.7 else ""
+    # Records raised while serving a request carry where it came from; background jobs have none.
+    from_request = not logger.endswith("tasks") and logger != "celery.worker"
+    ip, agent, request = (ip_address(ctx), user_agent(ctx), request_id(ctx)) if from_request else (None, "", "")
+    created = ctx.growing_moment(ctx.start, ctx.now - timedelta(minutes=1))
+    return (pk, level, logger, ctx.pick(SYSTEM_MESSAGES[level]), traceback, ip, agent, request, created)

@@ -1,0 +1,314 @@
+"""`manage.py seed_demo`: linked demo rows in every table, money that adds up, all or nothing, once."""
+
+import hashlib
+from datetime import UTC, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from guardian.core import ObjectPermissionChecker
+
+from accounts.models import Notification, NotificationChannel, User
+from accounts.rbac_catalog import RBAC_APP_LABELS
+from analytics.models import KPIMetric, KPIPeriod
+from attachments.models import FileAttachment, FileOwnerType
+from auditing.models import AuditLog, SystemLog
+from backoffice import demo_data
+from backoffice.services import DEMO_USER_PASSWORD
+from billing.models import Payment, PaymentStatus, Refund, RefundStatus, ServiceCommission
+from billing.selectors import commission_rule_for
+from billing.services import payment_split
+from consultants.models import Booking, BookingStatus, BookingUserObjectPermission, Consultant
+from consultants.ownership import owner_permissions_sync
+from consultants.services import expertise_fields_migrate
+from support.models import SupportTicket, SupportTicketUserObjectPermission, TicketComment
+from support.services import ASSIGNEE_PERMISSIONS
+
+pytestmark = pytest.mark.django_db
+
+PAID = [PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """A storage of its own per test, so stored demo files are this test's alone."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def seed_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--no-progress", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded() -> str:
+    return seed_demo()
+
+
+def our_models() -> list:
+    return [model for label in RBAC_APP_LABELS for model in apps.get_app_config(label).get_models()]
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in our_models()}
+
+
+def stored_demo_files() -> list[str]:
+    directories, files = default_storage.listdir("demo") if default_storage.exists("demo") else ([], [])
+    return files + [f"{d}/{f}" for d in directories for f in default_storage.listdir(f"demo/{d}")[1]]
+
+
+def test_scale_1_puts_rows_in_every_table_of_our_apps(seeded):
+    empty = [label for label, count in row_counts().items() if count == 0]
+
+    assert empty == []
+
+
+def test_the_sizes_follow_the_scale_contract(seeded):
+    assert Booking.objects.count() == 1000
+    assert Notification.objects.count() == 1000
+    assert AuditLog.objects.count() == 1000
+    assert SystemLog.objects.count() == 1000
+    assert KPIMetric.objects.count() == 1000
+    assert 900 <= Payment.objects.count() <= 1000
+    assert User.objects.filter(email__endswith="@demo.example.com").count() == 50
+    assert Consultant.objects.count() == 5
+
+
+def test_every_payment_splits_exactly_into_fee_and_consultant_share(seeded):
+    payments = list(Payment.objects.select_related("booking"))
+
+    assert all(p.amount == p.platform_fee + p.consultant_amount for p in payments)
+    assert all(p.amount.as_tuple().exponent == -2 for p in payments)
+    assert all(p.amount == p.booking.price for p in payments)
+
+
+def test_fees_follow_a_commission_rule_in_force(seeded):
+    rates = set(ServiceCommission.objects.values_list("rate_percent", flat=True))
+
+    for payment in Payment.objects.all():
+        possible = {payment_split(amount=payment.amount, rate_percent=rate).platform_fee for rate in rates}
+        assert payment.platform_fee in possible
+
+
+def test_each_fee_follows_billings_commission_rule_on_the_day_it_was_paid(seeded):
+    # given the demo's payments that went through, with the service booked
+    payments = Payment.objects.filter(paid_at__isnull=False).select_related("booking__service")
+
+    # then each fee is the split at the rate billing's precedence gives for that service on that day
+    for payment in payments:
+        assert payment.paid_at is not None
+        rule = commission_rule_for(service=payment.booking.service, on=payment.paid_at.astimezone(UTC).date())
+        assert rule is not None
+        assert payment.platform_fee == payment_split(amount=payment.amount, rate_percent=rule.rate_percent).platform_fee
+
+
+def test_refunds_never_exceed_their_payment(seeded):
+    refunded = Payment.objects.annotate(
+        refunded=Sum("refunds__amount", filter=~Q(refunds__status=RefundStatus.REJECTED))
+    ).filter(refunded__isnull=False)
+
+    assert refunded.exists()
+    assert not refunded.filter(refunded__gt=F("amount")).exists()
+    assert Refund.objects.filter(status=RefundStatus.PROCESSED).exists()
+
+
+def test_booking_prices_come_from_their_service(seeded):
+    assert not Booking.objects.exclude(price=F("service__price")).exists()
+    assert not Booking.objects.exclude(consultant=F("service__consultant")).exists()
+
+
+def test_statuses_fit_the_calendar(seeded):
+    now = timezone.now()
+    past, future = Booking.objects.filter(scheduled_at__lt=now), Booking.objects.filter(scheduled_at__gt=now)
+
+    assert past.exists() and future.exists()
+    assert not past.filter(status=BookingStatus.PENDING).exists()
+    assert not future.filter(status__in=[BookingStatus.COMPLETED, BookingStatus.NO_SHOW]).exists()
+    assert not Payment.objects.filter(booking__status=BookingStatus.PENDING).exists()
+    completed = Booking.objects.filter(status=BookingStatus.COMPLETED)
+    assert not completed.exclude(payments__status__in=PAID).exists()
+
+
+def test_history_spreads_over_two_years(seeded):
+    now = timezone.now()
+    for model in (Booking, AuditLog, SystemLog, Notification):
+        oldest = model.objects.earliest("created_at").created_at
+        newest = model.objects.latest("created_at").created_at
+        assert oldest < now - timedelta(days=600), model
+        assert newest > now - timedelta(days=14), model
+
+
+def test_audit_rows_look_like_real_traffic(seeded):
+    rows = AuditLog.objects.all()
+
+    assert rows.values("action").distinct().count() == 9
+    assert rows.values("entity_type").distinct().count() >= 6
+    assert rows.exclude(ip_address=None).exclude(user_agent="").exists()
+    assert rows.filter(actor=None).exclude(actor_label="").exists()
+    assert rows.filter(entity_type="consultants.booking", changes__has_key="status").exists()
+
+
+def test_notifications_use_every_channel(seeded):
+    channels = set(Notification.objects.values_list("channel", flat=True))
+
+    assert channels == set(NotificationChannel.values)
+
+
+def test_tickets_have_conversations_with_internal_notes_by_staff(seeded):
+    internal = TicketComment.objects.filter(is_internal=True)
+
+    assert internal.exists()
+    assert not internal.filter(author__is_staff=False).exists()
+    assert TicketComment.objects.filter(is_internal=False).exists()
+
+
+def test_kpi_values_agree_with_the_rows_they_summarise(seeded):
+    # given: last month, complete in the demo history
+    first_of_this_month = timezone.now().date().replace(day=1)
+    month = (first_of_this_month - timedelta(days=1)).replace(day=1)
+    in_month = {"scheduled_at__date__gte": month, "scheduled_at__date__lt": first_of_this_month}
+    paid_in_month = {"paid_at__date__gte": month, "paid_at__date__lt": first_of_this_month}
+
+    def kpi(name: str) -> Decimal:
+        return KPIMetric.objects.get(name=name, period=KPIPeriod.MONTHLY, period_start=month, dimensions={}).value
+
+    # then
+    assert kpi("sessions_completed") == Booking.objects.filter(status=BookingStatus.COMPLETED, **in_month).count()
+    revenue = Payment.objects.filter(status__in=PAID, **paid_in_month).aggregate(total=Sum("amount"))["total"]
+    assert kpi("revenue_gross") == revenue
+
+
+def test_attachments_point_at_real_stored_files_of_every_owner_type(seeded):
+    attachments = FileAttachment.objects.all()
+
+    assert set(attachments.values_list("owner_type", flat=True)) == set(FileOwnerType.values)
+    for attachment in attachments:
+        assert attachment.file.name
+        with default_storage.open(attachment.file.name) as stored:
+            content = stored.read()
+        assert len(content) == attachment.size_bytes
+        assert hashlib.sha256(content).hexdigest() == attachment.checksum_sha256
+    thumbnails = attachments.exclude(thumbnail=None).exclude(thumbnail="")
+    assert thumbnails.exists()
+    assert all(a.thumbnail.name and default_storage.exists(a.thumbnail.name) for a in thumbnails)
+
+
+def test_ownership_grants_are_what_consultants_ownership_would_make(seeded):
+    # given
+    before = BookingUserObjectPermission.objects.count()
+
+    # when: the owning module recomputes the grants of every booking
+    owner_permissions_sync(model=Booking, object_ids=Booking.objects.values_list("pk", flat=True))
+
+    # then
+    assert BookingUserObjectPermission.objects.count() == before == 2 * Booking.objects.count()
+    assert not BookingUserObjectPermission.objects.exclude(user=F("content_object__consultant__user")).exists()
+
+
+def test_ticket_grants_are_what_support_assignment_would_make(seeded):
+    grants = SupportTicketUserObjectPermission.objects.all()
+    assigned = SupportTicket.objects.exclude(assignee=None)
+
+    assert grants.count() == len(ASSIGNEE_PERMISSIONS) * assigned.count() > 0
+    assert not grants.exclude(user=F("content_object__assignee")).exists()
+    ticket = assigned.earliest("pk")
+    checker = ObjectPermissionChecker(ticket.assignee)  # per-object grants only, not the role's
+    assert all(checker.has_perm(permission, ticket) for permission in ASSIGNEE_PERMISSIONS)
+
+
+def test_legacy_expertise_fields_give_the_migration_work(seeded):
+    result = expertise_fields_migrate()
+
+    assert result.links_created > 0
+    assert result.problems
+
+
+def test_demo_users_share_the_documented_password(seeded):
+    demo_users = User.objects.filter(email__endswith="@demo.example.com")
+
+    assert demo_users.values("password").distinct().count() == 1
+    assert demo_users.earliest("pk").check_password(DEMO_USER_PASSWORD)
+    assert demo_users.filter(is_staff=True).exists()
+
+
+def test_the_demo_login_is_printed_on_every_run(seeded):
+    second = seed_demo()
+
+    assert seeded.strip().endswith("Demo login: admin@example.com / demo-admin-2026")
+    assert second.strip().endswith("Demo login: admin@example.com / demo-admin-2026")
+    assert User.objects.get(email="admin@example.com").is_superuser
+
+
+def test_a_second_run_adds_nothing(seeded):
+    # given
+    before = row_counts()
+
+    # when
+    output = seed_demo("--scale", "2")
+
+    # then
+    assert row_counts() == before
+    assert "Demo data is already present (users at @demo.example.com exist); nothing added." in output
+
+
+def test_the_same_seed_gives_the_same_data():
+    def run(seed: str) -> tuple:
+        with transaction.atomic():
+            seed_demo("--seed", seed)
+            snapshot = (
+                list(User.objects.filter(email__endswith="@demo.example.com").values_list("pk", "email", "created_at")),
+                list(Booking.objects.values_list("pk", "client_id", "service_id", "scheduled_at", "status", "price")),
+                list(Payment.objects.values_list("pk", "booking_id", "status", "amount", "platform_fee")),
+                list(AuditLog.objects.values_list("action", "entity_type", "changes", "ip_address", "created_at")),
+            )
+            transaction.set_rollback(True)
+        return snapshot
+
+    assert run("7") == run("7")
+    assert run("7") != run("8")
+
+
+@pytest.mark.parametrize("failing_after", ["seed_sessions", "seed_object_permissions"])
+def test_a_failure_midway_leaves_no_rows_and_no_files(monkeypatch, failing_after):
+    # given: a step that fails after the named one
+    def fail(ctx):
+        raise RuntimeError("disk on fire")
+
+    names = [step.__name__ for step in demo_data.STEPS]
+    steps = list(demo_data.STEPS)
+    steps.insert(names.index(failing_after) + 1, fail)
+    monkeypatch.setattr(demo_data, "STEPS", tuple(steps))
+
+    # when
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        seed_demo()
+
+    # then
+    assert {label: count for label, count in row_counts().items() if count} == {}
+    assert stored_demo_files() == []
+
+
+@pytest.mark.parametrize("scale", ["0", "-1", "abc"])
+def test_a_bad_scale_is_refused_before_anything_is_written(scale):
+    with pytest.raises(CommandError, match="--scale"):
+        seed_demo("--scale", scale)
+    with pytest.raises(CommandError, match="--scale"):
+        call_command("seed_demo", scale=scale, no_progress=True, stdout=StringIO())
+    assert not User.objects.exists()
+
+
+def test_after_seeding_ordinary_inserts_get_fresh_primary_keys(require_postgres, seeded):
+    # COPY writes explicit keys; the sequences must have been moved past them.
+    from consultants.tests.factories import BookingFactory
+
+    assert BookingFactory().pk > 1000
+    assert AuditLog.objects.create(action="LOGIN", entity_type="accounts.user").pk > 1000
