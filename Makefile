@@ -55,4 +55,4 @@ bench: install
 	$(PY) bench/audit.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache artifacts
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache artifacts

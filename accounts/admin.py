@@ -93,9 +93,9 @@ class UserAdmin(LargeTableAdminMixin, DjangoUserAdmin):
         if change and "status" in form.changed_data:
             user_status_change_record(user=obj, before=form.initial["status"], actor=request.user)
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
         # The edit form checks suspensions against the RBAC invariants on behalf of this actor.
-        form = super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"actor": request.user})
 
     @admin.display(description="roles")

@@ -57,4 +57,4 @@ class EmailBackend(ModelBackend):
         return any(codename.startswith(prefix) for codename in self.get_all_permissions(user_obj))
 
     def with_perm(self, perm, is_active=True, include_superusers=True, obj=None):
-        raise NotImplementedError("Use accounts.selectors.users_with_permission, which honours role expiry.")
+        raise NotImplementedError("Use accounts.selectors.permission_holders, which honours role expiry.")

@@ -30,7 +30,7 @@ class NotificationStatus(models.TextChoices):
     FAILED = "FAILED", "Failed"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
@@ -130,7 +130,9 @@ class Role(TimeStampedModel):
     name = models.CharField(max_length=64, unique=True)
     description = models.TextField(blank=True)
     is_system = models.BooleanField(default=False)
-    permissions = models.ManyToManyField("Permission", through="RolePermission", related_name="roles")
+    permissions: "models.ManyToManyField[Permission, RolePermission]" = models.ManyToManyField(
+        "Permission", through="RolePermission", related_name="roles"
+    )
 
     class Meta:
         ordering = ["name"]

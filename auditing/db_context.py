@@ -1,7 +1,8 @@
 """Hands the request context (who, from where, which request) to the capture triggers.
 
 The triggers run inside PostgreSQL and cannot see Python's context variable, so before a write
-statement we set the session variable ``auditing.context`` (JSON) that ``auditing_capture()`` reads.
+statement we set the session variable ``auditing.context`` (JSON; a PostgreSQL setting, not a module)
+that ``auditing_capture()`` reads.
 It is sent only when it differs from what the connection already holds, in the same round trip as the
 write (two statements in one message), so a request pays almost nothing at its first write and
 nothing at all on pages that only read.

@@ -5,6 +5,7 @@ stays an index walk at a million rows. Dates are whole local days: "to" includes
 """
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import django_filters
 from django import forms
@@ -17,12 +18,12 @@ from auditing.presentation import entity_type_choices
 
 
 class _DateRangeForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
+        return self.cleaned_data
 
 
 class _IPAddressFilter(django_filters.Filter):

@@ -35,7 +35,8 @@ class AuditLog(models.Model):
     """One auditable event. Rows are written once and never changed (see decision 0009).
 
     On PostgreSQL, triggers write the CREATE/UPDATE/DELETE rows of every domain table, refuse UPDATE
-    and DELETE here, and chain each row's ``row_hash`` to the previous row's (``auditing/sql.py``).
+    and DELETE here, and chain each row's ``row_hash`` to the previous row's (the functions of
+    ``auditing/migrations/0005_append_only_chain_and_capture.py``).
     """
 
     action = models.CharField(max_length=16, choices=AuditAction.choices)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import admin
-from django.db.models import BooleanField
+from django.db.models import BooleanField, Model
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
 
@@ -46,7 +46,7 @@ def _entity_type_choices() -> tuple[tuple[str, str], ...]:
     from auditing.capture import captured_models
     from auditing.models import AuditLog
 
-    models = [*captured_models(), AuditLog]
+    models: list[type[Model]] = [*captured_models(), AuditLog]
     return tuple(sorted(((m._meta.label_lower, entity_name(m._meta.label_lower)) for m in models), key=lambda c: c[1]))
 
 

@@ -28,6 +28,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from databases import create_database_if_missing, with_database
@@ -248,7 +249,7 @@ def install_stock_admin() -> None:
         model = apps.get_model(label)
         ours = type(admin.site._registry[model])
         site.register(model, type(f"Stock{ours.__name__}", (ours,), undo_mixin))
-    urls = types.ModuleType("bench_stock_urls")
+    urls: Any = types.ModuleType("bench_stock_urls")  # a module made here: its attributes are ours to set
     urls.urlpatterns = [path("stock-admin/", site.urls), *import_module(settings.ROOT_URLCONF).urlpatterns]
     sys.modules[urls.__name__] = urls
     settings.ROOT_URLCONF = urls.__name__

@@ -33,9 +33,9 @@ class OwnedRecordAdminMixin(OwnerFieldsAdminMixin):
     signed-in user unless they may act for others, and saving goes through ``owned_record_save``, the
     write path every other caller uses (owners, prices, workflow state)."""
 
-    @property
-    def owner_fields(self) -> tuple[OwnerField, ...]:
-        return OWNER_FIELDS[self.model]
+    def __init__(self, model: type[Model], admin_site: admin.AdminSite) -> None:
+        super().__init__(model, admin_site)
+        self.owner_fields = OWNER_FIELDS[model]
 
     def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
         owned_record_save(record=obj, actor=request.user)

@@ -13,11 +13,13 @@ not parse. Names match specialties ignoring case and surrounding or repeated whi
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from consultants.models import Specialty
 
-MAX_NAME_LENGTH = Specialty._meta.get_field("name").max_length
+MAX_NAME_LENGTH = cast(int, Specialty._meta.get_field("name").max_length)  # a CharField always has one
 _SHOWN_VALUE_LENGTH = 80
 
 
@@ -72,7 +74,7 @@ def _add_string(parsed: ParsedExpertise, value: str) -> None:
     _add_items(parsed, decoded)
 
 
-def _add_items(parsed: ParsedExpertise, items: list[object], source: object = None) -> None:
+def _add_items(parsed: ParsedExpertise, items: Sequence[object], source: object = None) -> None:
     for item in items:
         if not isinstance(item, str):
             parsed.problems.append((shown(item), f"not a string ({type(item).__name__})"))

@@ -6,7 +6,7 @@ messages): owners from the signed-in user, prices above zero, workflow moves thr
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -41,7 +41,7 @@ DEFAULT_SPECIALTIES = (
     "Human Resources",
     "Engineering",
 )
-_SLUG_MAX_LENGTH = Specialty._meta.get_field("slug").max_length
+_SLUG_MAX_LENGTH = cast(int, Specialty._meta.get_field("slug").max_length)  # a SlugField always has one
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,8 @@ WORKFLOW_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Article: ("status", "published_at"),
 }
 
-OwnedRecord = TypeVar("OwnedRecord", Service, Booking, Report, FeasibilityStudy, Article, Message)
+# A row of one of the models in OWNER_FIELDS (a service, booking, report, study, article or message).
+OwnedRecord = TypeVar("OwnedRecord", bound=models.Model)
 Deliverable = TypeVar("Deliverable", Report, FeasibilityStudy)
 
 
@@ -240,7 +241,8 @@ def _workflow_state_unchanged_check(record: models.Model) -> None:
     if not names:
         return
     if record._state.adding:
-        expected = {name: record._meta.get_field(name).get_default() for name in names}
+        # Workflow fields are the model's own columns, so each is a concrete Field.
+        expected = {name: cast(models.Field, record._meta.get_field(name)).get_default() for name in names}
     else:
         expected = type(record)._default_manager.filter(pk=record.pk).values(*names).get()
     if changed := [name for name in names if getattr(record, name) != expected[name]]:

@@ -16,6 +16,7 @@ docs/decisions/0006-admin-changelists-on-large-tables.md records why and what wa
 import enum
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import admin
@@ -176,7 +177,8 @@ class EstimatedCountPaginator(Paginator):
         # Unlike Paginator.page, do not clip the slice to an estimated count.
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+        # Django's hook for subclasses that build their own pages (its docstring says so); the stubs omit it.
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)  # type: ignore[attr-defined]
 
 
 class LargeTableChangeList(ChangeList):
@@ -231,7 +233,15 @@ class LargeTableChangeList(ChangeList):
         return f"{before}{pk}{after}"
 
 
-class LargeTableAdminMixin:
+if TYPE_CHECKING:
+    # To the type checker the mixin is the ModelAdmin it is mixed into, so its ``super()`` calls and
+    # its use of ModelAdmin's attributes are checked; at run time it stays a plain mixin.
+    _ModelAdmin = admin.ModelAdmin
+else:
+    _ModelAdmin = object
+
+
+class LargeTableAdminMixin(_ModelAdmin):
     """For a ModelAdmin over a table that grows without bound (logs, notifications, bookings, payments).
 
     Keeps every query of the changelist independent of the table size:

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.utils import unquote
-from django.db.models.base import ModelBase
 from django.http import Http404
 from django.shortcuts import redirect
 
@@ -19,12 +18,14 @@ class BackOfficeAdminSite(admin.AdminSite):
     pages. Here they are sent to sign in instead: deny by default.
     """
 
+    # Properties, so the name is read from the settings when a page is drawn; the stubs declare these
+    # as plain attributes, which Django only ever reads.
     @property
-    def site_header(self):
+    def site_header(self) -> str:  # type: ignore[override]
         return settings.PRODUCT_NAME
 
     @property
-    def site_title(self):
+    def site_title(self) -> str:  # type: ignore[override]
         return settings.PRODUCT_NAME
 
     index_title = "Administration"
@@ -37,10 +38,11 @@ class BackOfficeAdminSite(admin.AdminSite):
         elsewhere; the audit trail has them all (``auditing:entity_history``, which checks access).
         """
         super().register(model_or_iterable, admin_class, **options)
-        models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
+        models = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
         for model in models:
             if model_admin := self._registry.get(model):  # a swapped-out model is skipped by Django
-                model_admin.history_view = _audit_history(model_admin)
+                # Replaced on the instance, so every admin gets it whatever its class defines.
+                model_admin.history_view = _audit_history(model_admin)  # type: ignore[method-assign]
                 autocomplete_made_safe(model_admin)
 
     def has_permission(self, request) -> bool:

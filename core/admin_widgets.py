@@ -10,12 +10,20 @@ it for every model it registers, so no admin has to remember.
 """
 
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 
+if TYPE_CHECKING:
+    # To the type checker the mixin is the autocomplete widget it is mixed into; at run time it stays
+    # a plain mixin.
+    _AutocompleteWidget = widgets.AutocompleteMixin
+else:
+    _AutocompleteWidget = object
 
-class _ParsableSelectionMixin:
+
+class _ParsableSelectionMixin(_AutocompleteWidget):
     def optgroups(self, name, value, attr=None):
         remote_opts = self.field.remote_field.model._meta
         target = remote_opts.get_field(getattr(self.field.remote_field, "field_name", remote_opts.pk.attname))

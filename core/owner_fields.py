@@ -14,11 +14,12 @@ Holders of the permission pick any owner. Django's superusers hold every permiss
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib import admin
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.http import HttpRequest
 
 
@@ -53,7 +54,8 @@ def owner_fields_apply(*, instance: Model, actor: Any, fields: Iterable[OwnerFie
     for field in fields:
         if actor.has_perm(field.permission):
             continue
-        model_field = instance._meta.get_field(field.name)
+        # An owner is a forward relation, never a reverse one, so the field is a concrete Field.
+        model_field = cast(Field, instance._meta.get_field(field.name))
         named = getattr(instance, model_field.attname)
         if instance._state.adding:
             own = field.own(actor)
@@ -75,7 +77,15 @@ def owner_fields_apply(*, instance: Model, actor: Any, fields: Iterable[OwnerFie
                 )
 
 
-class OwnerFieldsAdminMixin:
+if TYPE_CHECKING:
+    # To the type checker the mixin is the ModelAdmin it is mixed into, so its ``super()`` calls are
+    # checked; at run time it stays a plain mixin.
+    _ModelAdmin = admin.ModelAdmin
+else:
+    _ModelAdmin = object
+
+
+class OwnerFieldsAdminMixin(_ModelAdmin):
     """A ModelAdmin whose ``owner_fields`` follow ``owner_fields_apply``'s rule in its forms.
 
     Without a field's permission the field is disabled (the browser cannot change it and Django ignores
@@ -102,8 +112,10 @@ class OwnerFieldsAdminMixin:
                 widget.can_view_related = False
         return formfield
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        initial = super().get_changeform_initial_data(request)
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        # Initial values are whatever the form field takes (here a primary key or None), not only the
+        # strings of the query string the stubs describe.
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         for field in self.locked_owner_fields(request):
             own = field.own(request.user)
             initial[field.name] = own.pk if own is not None else None

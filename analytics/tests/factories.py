@@ -2,12 +2,12 @@ from datetime import date
 from decimal import Decimal
 
 import factory
-from factory.django import DjangoModelFactory
 
 from analytics.models import KPICategory, KPIMetric, KPIPeriod
+from core.factories import ModelFactory
 
 
-class KPIMetricFactory(DjangoModelFactory):
+class KPIMetricFactory(ModelFactory[KPIMetric]):
     class Meta:
         model = KPIMetric
 

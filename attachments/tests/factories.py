@@ -2,14 +2,14 @@ import hashlib
 
 import factory
 from django.core.files.base import ContentFile
-from factory.django import DjangoModelFactory
 
 from attachments.models import FileAttachment, FileOwnerType
+from core.factories import ModelFactory
 
 _CONTENT = b"%PDF-1.4 demo attachment\n"
 
 
-class FileAttachmentFactory(DjangoModelFactory):
+class FileAttachmentFactory(ModelFactory[FileAttachment]):
     class Meta:
         model = FileAttachment
 

@@ -9,7 +9,7 @@ from accounts.tests.factories import (
 )
 from attachments.models import FileAttachment
 from attachments.tests.factories import FileAttachmentFactory
-from core.tests.admin_rows import admin_url
+from core.testing import admin_url
 
 pytestmark = pytest.mark.django_db
 

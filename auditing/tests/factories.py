@@ -1,10 +1,10 @@
 import factory
-from factory.django import DjangoModelFactory
 
 from auditing.models import AuditAction, AuditLog, LogLevel, SystemLog
+from core.factories import ModelFactory
 
 
-class AuditLogFactory(DjangoModelFactory):
+class AuditLogFactory(ModelFactory[AuditLog]):
     class Meta:
         model = AuditLog
 
@@ -16,7 +16,7 @@ class AuditLogFactory(DjangoModelFactory):
     user_agent = "Mozilla/5.0"
 
 
-class SystemLogFactory(DjangoModelFactory):
+class SystemLogFactory(ModelFactory[SystemLog]):
     class Meta:
         model = SystemLog
 

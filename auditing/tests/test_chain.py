@@ -41,7 +41,8 @@ def test_an_untouched_chain_verifies(trail, capsys):
 
     head = AuditLog.objects.latest("id")
     assert out == f"OK: 10 audit rows verified; head #{head.pk} {head.row_hash}.\n"
-    assert audit_chain_last_verdict().ok
+    verdict = audit_chain_last_verdict()
+    assert verdict is not None and verdict.ok
 
 
 def test_an_edited_field_breaks_the_chain_at_that_row(trail):
@@ -49,7 +50,8 @@ def test_an_edited_field_breaks_the_chain_at_that_row(trail):
 
     with pytest.raises(CommandError, match=f"BROKEN at audit row #{trail[3]} "):
         call_command("verify_audit_chain")
-    assert audit_chain_last_verdict().broken_id == trail[3]
+    verdict = audit_chain_last_verdict()
+    assert verdict is not None and verdict.broken_id == trail[3]
 
 
 def test_an_edit_with_a_recomputed_hash_breaks_the_chain_at_the_next_row(trail):

@@ -2,6 +2,8 @@
 changes made on the RBAC pages are recorded with the request's context; tasks run by a real worker
 act as the system."""
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -15,7 +17,8 @@ from auditing.models import AuditAction, AuditLog
 from auditing.services import audit_record
 from core.request_context import RequestContext, bind
 
-BROWSER = {"REMOTE_ADDR": "198.51.100.40", "HTTP_USER_AGENT": "Firefox/140"}
+# WSGI environ entries, passed as the test client's **extra.
+BROWSER: dict[str, Any] = {"REMOTE_ADDR": "198.51.100.40", "HTTP_USER_AGENT": "Firefox/140"}
 
 
 @pytest.mark.django_db

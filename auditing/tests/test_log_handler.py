@@ -113,9 +113,9 @@ def test_a_password_guessing_run_writes_nothing_to_the_system_log(client, root_h
     assert not SystemLog.objects.exists()
 
 
-def test_a_full_queue_drops_records_instead_of_blocking():
+def test_a_full_queue_drops_records_instead_of_blocking(monkeypatch):
     handler = SystemLogHandler(capacity=1)
-    handler._ensure_worker = lambda: None  # no writer: the queue stays full
+    monkeypatch.setattr(handler, "_ensure_worker", lambda: None)  # no writer: the queue stays full
     logger = logging.getLogger("support.services")
     logger.addHandler(handler)
     try:

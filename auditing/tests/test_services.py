@@ -22,9 +22,9 @@ def test_an_event_carries_the_bound_request_context():
 
 
 def test_jobs_are_recorded_as_the_system():
-    with bind_system_actor("expire_roles"):
+    with bind_system_actor("user_roles_expiry_task"):
         event = audit_record(action=AuditAction.UPDATE, entity_type="accounts.userrole", entity_id=7)
-    assert event.actor is None and event.actor_label == "system: expire_roles"
+    assert event.actor is None and event.actor_label == "system: user_roles_expiry_task"
 
 
 def test_secrets_never_reach_the_trail():

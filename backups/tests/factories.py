@@ -1,10 +1,10 @@
 import factory
-from factory.django import DjangoModelFactory
 
 from backups.models import Backup, BackupType
+from core.factories import ModelFactory
 
 
-class BackupFactory(DjangoModelFactory):
+class BackupFactory(ModelFactory[Backup]):
     class Meta:
         model = Backup
 

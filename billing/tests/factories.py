@@ -3,13 +3,13 @@ from decimal import Decimal
 
 import factory
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 
 from billing.models import Payment, PaymentStatus, Refund, ServiceCommission
 from consultants.tests.factories import BookingFactory
+from core.factories import ModelFactory
 
 
-class ServiceCommissionFactory(DjangoModelFactory):
+class ServiceCommissionFactory(ModelFactory[ServiceCommission]):
     class Meta:
         model = ServiceCommission
 
@@ -17,7 +17,7 @@ class ServiceCommissionFactory(DjangoModelFactory):
     effective_from = date(2024, 1, 1)
 
 
-class PaymentFactory(DjangoModelFactory):
+class PaymentFactory(ModelFactory[Payment]):
     class Meta:
         model = Payment
 
@@ -30,7 +30,7 @@ class PaymentFactory(DjangoModelFactory):
     paid_at = factory.LazyFunction(timezone.now)
 
 
-class RefundFactory(DjangoModelFactory):
+class RefundFactory(ModelFactory[Refund]):
     class Meta:
         model = Refund
 

@@ -3,7 +3,6 @@ from decimal import Decimal
 
 import factory
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
 from consultants.models import (
@@ -18,9 +17,10 @@ from consultants.models import (
     ServiceCategory,
     Specialty,
 )
+from core.factories import ModelFactory
 
 
-class SpecialtyFactory(DjangoModelFactory):
+class SpecialtyFactory(ModelFactory[Specialty]):
     class Meta:
         model = Specialty
         django_get_or_create = ("slug",)
@@ -29,7 +29,7 @@ class SpecialtyFactory(DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"specialty-{n}")
 
 
-class ConsultantFactory(DjangoModelFactory):
+class ConsultantFactory(ModelFactory[Consultant]):
     class Meta:
         model = Consultant
 
@@ -39,7 +39,7 @@ class ConsultantFactory(DjangoModelFactory):
     is_verified = True
 
 
-class ConsultantSpecialtyFactory(DjangoModelFactory):
+class ConsultantSpecialtyFactory(ModelFactory[ConsultantSpecialty]):
     class Meta:
         model = ConsultantSpecialty
 
@@ -47,7 +47,7 @@ class ConsultantSpecialtyFactory(DjangoModelFactory):
     specialty = factory.SubFactory(SpecialtyFactory)
 
 
-class ServiceCategoryFactory(DjangoModelFactory):
+class ServiceCategoryFactory(ModelFactory[ServiceCategory]):
     class Meta:
         model = ServiceCategory
         django_get_or_create = ("slug",)
@@ -56,7 +56,7 @@ class ServiceCategoryFactory(DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"category-{n}")
 
 
-class ServiceFactory(DjangoModelFactory):
+class ServiceFactory(ModelFactory[Service]):
     class Meta:
         model = Service
 
@@ -67,7 +67,7 @@ class ServiceFactory(DjangoModelFactory):
     duration_minutes = 60
 
 
-class BookingFactory(DjangoModelFactory):
+class BookingFactory(ModelFactory[Booking]):
     class Meta:
         model = Booking
 
@@ -78,7 +78,7 @@ class BookingFactory(DjangoModelFactory):
     price = factory.SelfAttribute("service.price")
 
 
-class ReportFactory(DjangoModelFactory):
+class ReportFactory(ModelFactory[Report]):
     class Meta:
         model = Report
 
@@ -89,7 +89,7 @@ class ReportFactory(DjangoModelFactory):
     body = factory.Faker("paragraph")
 
 
-class FeasibilityStudyFactory(DjangoModelFactory):
+class FeasibilityStudyFactory(ModelFactory[FeasibilityStudy]):
     class Meta:
         model = FeasibilityStudy
 
@@ -99,7 +99,7 @@ class FeasibilityStudyFactory(DjangoModelFactory):
     summary = factory.Faker("paragraph")
 
 
-class ArticleFactory(DjangoModelFactory):
+class ArticleFactory(ModelFactory[Article]):
     class Meta:
         model = Article
 
@@ -109,7 +109,7 @@ class ArticleFactory(DjangoModelFactory):
     body = factory.Faker("paragraph")
 
 
-class MessageFactory(DjangoModelFactory):
+class MessageFactory(ModelFactory[Message]):
     class Meta:
         model = Message
 

@@ -9,16 +9,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts.rbac_catalog import ACT_FOR_CONSULTANT, ACT_FOR_USER
-from accounts.tests.factories import (
-    UserFactory,
-)
-from accounts.tests.factories import (
-    staff_holding as staff_holding_any_profile,
-)
+from accounts.tests.factories import UserFactory, fresh
+from accounts.tests.factories import staff_holding as staff_holding_any_profile
 from consultants.models import (
     Article,
     ArticleStatus,
@@ -38,11 +34,14 @@ from consultants.tests.factories import (
     ServiceCategoryFactory,
     ServiceFactory,
 )
-from core.tests.admin_rows import admin_url
+from core.testing import admin_url
 
 pytestmark = pytest.mark.django_db
 
-GRANT_MODELS = {Report: ReportUserObjectPermission, FeasibilityStudy: FeasibilityStudyUserObjectPermission}
+GRANT_MODELS: dict[type[Model], type[ReportUserObjectPermission | FeasibilityStudyUserObjectPermission]] = {
+    Report: ReportUserObjectPermission,
+    FeasibilityStudy: FeasibilityStudyUserObjectPermission,
+}
 
 
 def staff_holding(*codenames: str, consultant: bool = True):
@@ -51,10 +50,6 @@ def staff_holding(*codenames: str, consultant: bool = True):
     if consultant:
         ConsultantFactory(user=user)
     return fresh(user)
-
-
-def fresh(user):
-    return get_user_model().objects.get(pk=user.pk)
 
 
 # What the review posted: each form names `victim` as the owner and asks for the finished state.

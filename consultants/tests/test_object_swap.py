@@ -39,7 +39,7 @@ from consultants.tests.factories import (
     ReportFactory,
     ServiceFactory,
 )
-from core.tests.test_url_access import named_patterns
+from core.tests.url_patterns import named_patterns
 from support.tests.factories import SupportTicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,9 @@ def snapshot(me: Consultant, theirs: dict) -> dict:
     state = {key: type(obj)._default_manager.filter(pk=obj.pk).values().first() for key, obj in theirs.items()}
     state["my roles"] = set(UserRole.objects.filter(user=me.user).values_list("role_id", "expires_at"))
     state["my object grants"] = {
-        model._meta.label: set(grants.objects.filter(user=me.user).values_list("content_object_id", "permission_id"))
+        model._meta.label: set(
+            grants._default_manager.filter(user=me.user).values_list("content_object_id", "permission_id")
+        )
         for model, grants in OBJECT_PERMISSION_MODELS.items()
     }
     return state
@@ -134,7 +136,7 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
     role = their_role.role
     everything = list(Permission.objects.values_list("pk", flat=True))
     super_admin = Role.objects.get(name=SUPER_ADMIN)
-    pages = {
+    pages: dict[str, tuple[list, dict]] = {
         "accounts:role_detail": ([role.pk], {}),
         "accounts:role_update": ([role.pk], {"name": role.name, "description": SWAPPED}),
         "accounts:role_permissions": ([role.pk], {"permission": everything}),

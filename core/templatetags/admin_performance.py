@@ -29,7 +29,7 @@ def indexed_date_hierarchy(cl: ChangeList) -> dict:
     year, month, day = (cl.params.get(f"{field}__{part}") for part in ("year", "month", "day"))
     if not year:
         first, last = _date_range(cl)
-        if first is None:
+        if first is None or last is None:  # both or neither: no rows
             return {"show": False}
         if first.year != last.year:
             return _years(cl, range(first.year, last.year + 1))

@@ -1,11 +1,11 @@
 import factory
-from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
+from core.factories import ModelFactory
 from support.models import SupportTicket, TicketComment
 
 
-class SupportTicketFactory(DjangoModelFactory):
+class SupportTicketFactory(ModelFactory[SupportTicket]):
     class Meta:
         model = SupportTicket
 
@@ -14,7 +14,7 @@ class SupportTicketFactory(DjangoModelFactory):
     requester = factory.SubFactory(UserFactory)
 
 
-class TicketCommentFactory(DjangoModelFactory):
+class TicketCommentFactory(ModelFactory[TicketComment]):
     class Meta:
         model = TicketComment
 

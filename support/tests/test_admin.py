@@ -1,16 +1,17 @@
 """The ticket admin hands tickets over through `ticket_assign`, like every other way of assigning."""
 
 import pytest
-from django.contrib.auth import get_user_model
+from guardian.shortcuts import assign_perm
 
-from accounts.rbac_catalog import ACT_FOR_USER
+from accounts.rbac_catalog import ACT_FOR_USER, CHANGE_TICKET, VIEW_TICKET
 from accounts.tests.factories import (
     UserFactory,
+    fresh,
     staff_holding,
 )
 from auditing.models import AuditLog
-from core.tests.admin_rows import admin_url
-from support.models import SupportTicket
+from core.testing import admin_url
+from support.models import SupportTicket, SupportTicketUserObjectPermission
 from support.tests.factories import SupportTicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +41,39 @@ def test_assigning_in_the_admin_grants_the_assignee_the_ticket_and_is_audited(ad
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.assignee == agent
-    assert get_user_model().objects.get(pk=agent.pk).has_perm("support.change_supportticket", ticket)
+    assert fresh(agent).has_perm(CHANGE_TICKET, ticket)
     assert AuditLog.objects.filter(entity_type="support.supportticket", entity_id=str(ticket.pk)).exists()
+
+
+def test_handing_over_in_the_admin_moves_the_grants_and_keeps_those_given_by_hand(admin_client):
+    # given a ticket raised with Ann as its assignee (who may work on it), and a supervisor given view by hand
+    ann, bob, supervisor = (UserFactory(is_staff=True) for _ in range(3))
+    ticket = SupportTicketFactory(assignee=ann)
+    assign_perm(VIEW_TICKET, supervisor, ticket)
+    assert fresh(ann).has_perm(CHANGE_TICKET, ticket)
+    # when a superuser hands it to Bob in the admin
+    response = admin_client.post(admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, assignee=bob.pk))
+    # then Bob may work on it, Ann no longer, and the supervisor still reads it
+    assert response.status_code == 302
+    assert fresh(bob).has_perm(CHANGE_TICKET, ticket)
+    assert not fresh(ann).has_perm(VIEW_TICKET, ticket)
+    assert fresh(supervisor).has_perm(VIEW_TICKET, ticket)
+
+
+def test_deleting_tickets_in_the_admin_leaves_no_grants_behind(admin_client):
+    # given two tickets assigned to an agent, who holds view and change on each
+    agent = UserFactory(is_staff=True)
+    tickets = SupportTicketFactory.create_batch(2, assignee=agent)
+    assert SupportTicketUserObjectPermission.objects.filter(user=agent).count() == 4
+    # when a superuser deletes both with the changelist's bulk action
+    response = admin_client.post(
+        admin_url(SupportTicket, "changelist"),
+        {"action": "delete_selected", "_selected_action": [ticket.pk for ticket in tickets], "post": "yes"},
+    )
+    # then the tickets are gone, and no grant outlives them
+    assert response.status_code == 302
+    assert not SupportTicket.objects.exists()
+    assert not SupportTicketUserObjectPermission.objects.exists()
 
 
 def test_a_ticket_cannot_be_assigned_to_a_client(admin_client):

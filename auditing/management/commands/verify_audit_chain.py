@@ -22,7 +22,7 @@ class Command(DatabaseCommand):
         verdict = audit_chain_verify()
         if not verdict.supported:
             raise CommandError("this database keeps no hash chain (PostgreSQL only)")
-        if verdict.ok:
+        if verdict.broken_id is None:  # ``verdict.ok``: no row breaks the chain
             # A chain that verifies is worth little if changes stopped being captured (a restore
             # without triggers, a table added by hand): say so, and fail.
             if missing := capture_triggers_missing():
