@@ -16,7 +16,6 @@ TICKET_ASSIGNEE_GRANTS = DerivedGrants(
     permissions=(VIEW_TICKET, CHANGE_TICKET),
     grants=SupportTicketUserObjectPermission,
 )
-ASSIGNEE_PERMISSIONS = TICKET_ASSIGNEE_GRANTS.permissions
 
 
 @transaction.atomic

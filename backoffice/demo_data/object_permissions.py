@@ -1,13 +1,10 @@
-"""Demo per-object permissions (django-guardian rows with direct foreign keys), by the owning apps' rules.
+"""Demo per-object permissions (django-guardian rows with direct foreign keys), by the apps' own rules.
 
-* ``consultants.ownership``: an object's consultant holds ``OWNER_ACTIONS`` on their bookings, reports
-  and feasibility studies;
-* ``support.services``: a ticket's assignee holds ``ASSIGNEE_PERMISSIONS`` on it.
-
-Both are written with one INSERT ... SELECT per permission: the apps' own functions build a model
-instance per grant, minutes at scale 1000. Tests check the result matches what those rules produce. Any
-other per-object permission table gets a few sample grants to staff, so that no table stays empty until
-its app defines a rule the demo can follow.
+Every rule registered with ``core.derived_grants`` (an object's consultant holds view/change on their
+bookings, reports and feasibility studies; a ticket's assignee on the ticket) is written with one
+INSERT ... SELECT per permission: the mechanism's own sync builds a model instance per grant, minutes
+at scale 1000. Tests check the result matches what the rules produce. Any other per-object permission
+table gets a few sample grants to staff, so that no table stays empty until its app defines a rule.
 """
 
 from collections.abc import Sequence
@@ -21,32 +18,36 @@ from guardian.models import UserObjectPermissionBase
 
 from accounts.rbac_catalog import RBAC_APP_LABELS
 from backoffice.demo_data.context import DemoContext
-from consultants.models import Consultant
-from consultants.ownership import OBJECT_PERMISSION_MODELS, OWNER_ACTIONS
-from support.models import SupportTicket, SupportTicketUserObjectPermission
-from support.services import ASSIGNEE_PERMISSIONS
+from core.derived_grants import DerivedGrants, derived_grants_registered
 
 
 def seed_object_permissions(ctx: DemoContext) -> None:
-    for model, permission_model in OBJECT_PERMISSION_MODELS.items():
-        permissions = _permissions(model, [f"{action}_{model._meta.model_name}" for action in OWNER_ACTIONS])
-        object_ids = ctx.ids[model._meta.label_lower]
-        ctx.writer.record(permission_model, _grant(permission_model, permissions, _consultant_owner(), object_ids))
-    permissions = _permissions(SupportTicket, [permission.partition(".")[2] for permission in ASSIGNEE_PERMISSIONS])
-    object_ids = ctx.ids["support.supportticket"]
-    granted = _grant(SupportTicketUserObjectPermission, permissions, _ASSIGNEE, object_ids)
-    ctx.writer.record(SupportTicketUserObjectPermission, granted)
+    for rule in derived_grants_registered():
+        permissions = _permissions(rule.model, rule.codenames)
+        object_ids = ctx.ids[rule.model._meta.label_lower]
+        ctx.writer.record(rule.grants, _grant(rule.grants, permissions, _holder(rule), object_ids))
     for permission_model in _models_without_a_rule():
         _seed_sample_grants(ctx, permission_model)
 
 
-# Who holds the grant on an object (``item``): a column, and the join it needs.
-_ASSIGNEE = ("item.assignee_id", "")
+def _holder(rule: DerivedGrants) -> tuple[str, str]:
+    """The column holding the owner's user id for a rule's rows (aliased ``item``), and the joins it needs.
 
-
-def _consultant_owner() -> tuple[str, str]:
-    consultants = connection.ops.quote_name(Consultant._meta.db_table)
-    return "owner.user_id", f"JOIN {consultants} owner ON owner.id = item.consultant_id"
+    ``rule.owner`` is a path of foreign keys (``"assignee"``, ``"consultant__user"``); identifiers come
+    from model metadata only.
+    """
+    quote = connection.ops.quote_name
+    model, alias, joins = rule.model, "item", []
+    *hops, last = rule.owner.split("__")
+    for number, name in enumerate(hops):
+        field = model._meta.get_field(name)
+        target = cast(type[models.Model], field.related_model)
+        joined = f"hop{number}"
+        column = quote(cast(models.ForeignKey, field).column)
+        joins.append(f"JOIN {quote(target._meta.db_table)} {joined} ON {joined}.id = {alias}.{column}")
+        model, alias = target, joined
+    owner_column = cast(models.ForeignKey, model._meta.get_field(last)).column
+    return f"{alias}.{quote(owner_column)}", " ".join(joins)
 
 
 def _permissions(model: type[models.Model], codenames: list[str]) -> list[DjangoPermission]:
@@ -86,7 +87,7 @@ def _target_model(permission_model: type[models.Model]) -> type[models.Model]:
 
 
 def _models_without_a_rule() -> list[type[models.Model]]:
-    ruled = {*OBJECT_PERMISSION_MODELS.values(), SupportTicketUserObjectPermission}
+    ruled = {rule.grants for rule in derived_grants_registered()}
     return [
         model
         for label in RBAC_APP_LABELS

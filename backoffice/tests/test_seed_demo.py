@@ -25,10 +25,10 @@ from billing.models import Payment, PaymentStatus, Refund, RefundStatus, Service
 from billing.selectors import commission_rule_for
 from billing.services import payment_split
 from consultants.models import Booking, BookingStatus, BookingUserObjectPermission, Consultant
-from consultants.ownership import owner_permissions_sync
 from consultants.services import expertise_fields_migrate
+from core.derived_grants import derived_grants_sync
 from support.models import SupportTicket, SupportTicketUserObjectPermission, TicketComment
-from support.services import ASSIGNEE_PERMISSIONS
+from support.services import TICKET_ASSIGNEE_GRANTS
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +207,7 @@ def test_ownership_grants_are_what_consultants_ownership_would_make(seeded):
     before = BookingUserObjectPermission.objects.count()
 
     # when: the owning module recomputes the grants of every booking
-    owner_permissions_sync(model=Booking, object_ids=Booking.objects.values_list("pk", flat=True))
+    derived_grants_sync(model=Booking, object_ids=Booking.objects.values_list("pk", flat=True))
 
     # then
     assert BookingUserObjectPermission.objects.count() == before == 2 * Booking.objects.count()
@@ -218,11 +218,11 @@ def test_ticket_grants_are_what_support_assignment_would_make(seeded):
     grants = SupportTicketUserObjectPermission.objects.all()
     assigned = SupportTicket.objects.exclude(assignee=None)
 
-    assert grants.count() == len(ASSIGNEE_PERMISSIONS) * assigned.count() > 0
+    assert grants.count() == len(TICKET_ASSIGNEE_GRANTS.permissions) * assigned.count() > 0
     assert not grants.exclude(user=F("content_object__assignee")).exists()
     ticket = assigned.earliest("pk")
     checker = ObjectPermissionChecker(ticket.assignee)  # per-object grants only, not the role's
-    assert all(checker.has_perm(permission, ticket) for permission in ASSIGNEE_PERMISSIONS)
+    assert all(checker.has_perm(permission, ticket) for permission in TICKET_ASSIGNEE_GRANTS.permissions)
 
 
 def test_legacy_expertise_fields_give_the_migration_work(seeded):

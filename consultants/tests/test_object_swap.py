@@ -29,7 +29,7 @@ from auditing.models import AuditLog, SystemLog
 from auditing.tests.factories import AuditLogFactory, SystemLogFactory
 from billing.tests.factories import PaymentFactory
 from consultants.models import Article, Booking, Consultant, FeasibilityStudy, Message, Report, Service
-from consultants.ownership import OBJECT_PERMISSION_MODELS
+from consultants.ownership import CONSULTANT_OWNERSHIP
 from consultants.tests.factories import (
     ArticleFactory,
     BookingFactory,
@@ -79,7 +79,7 @@ def swap():
     me, mine = consultant_with_objects("me@swap.test", is_staff=True)
     _, theirs = consultant_with_objects("them@swap.test", is_staff=False)
     # the attacker's own grants are in place, and give nothing on the other's objects
-    for model in OBJECT_PERMISSION_MODELS:
+    for model in (rule.model for rule in CONSULTANT_OWNERSHIP):
         name = model._meta.model_name
         own = next(obj for obj in mine.values() if isinstance(obj, model))
         other = next(obj for obj in theirs.values() if isinstance(obj, model))
@@ -99,7 +99,7 @@ def snapshot(me: Consultant, theirs: dict) -> dict:
         model._meta.label: set(
             grants._default_manager.filter(user=me.user).values_list("content_object_id", "permission_id")
         )
-        for model, grants in OBJECT_PERMISSION_MODELS.items()
+        for model, grants in ((rule.model, rule.grants) for rule in CONSULTANT_OWNERSHIP)
     }
     return state
 

@@ -5,10 +5,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from accounts.tests.factories import fresh
 from consultants.models import Booking, BookingUserObjectPermission, Report
-from consultants.ownership import owner_permissions_sync
 from consultants.selectors import bookings_visible_to, reports_visible_to
 from consultants.tests.factories import BookingFactory, ConsultantFactory, ReportFactory, ServiceFactory
-from core.derived_grants import DerivedGrants, derived_grants_register, owned_rows_update
+from core.derived_grants import DerivedGrants, derived_grants_register, derived_grants_sync, owned_rows_update
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +74,7 @@ def test_bulk_written_objects_get_their_grants_in_one_batch(django_assert_max_nu
     ids = list(Report.objects.values_list("pk", flat=True))
     # when synchronised
     with django_assert_max_num_queries(8):
-        owner_permissions_sync(model=Report, object_ids=ids)
+        derived_grants_sync(model=Report, object_ids=ids)
     # then the consultant sees all 51
     assert reports_visible_to(user=fresh(base.consultant.user)).count() == 51
 
