@@ -10,7 +10,7 @@
 
 import re
 import time
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +20,7 @@ from django.http import HttpResponseBadRequest
 from django.utils.cache import add_never_cache_headers
 
 # C0 controls and DEL. Tabs and newlines have no business in an address either.
-_CONTROL_CHARACTER = re.compile(rb"[\x00-\x1f\x7f]")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 SESSION_STARTED_KEY = "_session_started_at"
 SESSION_SEEN_KEY = "_session_seen_at"
@@ -28,9 +28,11 @@ SESSION_SEEN_KEY = "_session_seen_at"
 SEEN_GRANULARITY_SECONDS = 60
 
 
-def has_control_character(raw: str) -> bool:
-    """Whether ``raw`` (a path or query string, percent-encoded or not) holds a control character."""
-    return bool(_CONTROL_CHARACTER.search(unquote_to_bytes(raw.replace("+", " "))))
+def has_control_character(request) -> bool:
+    """Whether the request's path (already decoded) or its query string (decoded here, once) holds a
+    control character."""
+    query = unquote(request.META.get("QUERY_STRING", "").replace("+", " "), errors="replace")
+    return bool(_CONTROL_CHARACTER.search(request.path) or _CONTROL_CHARACTER.search(query))
 
 
 class RejectControlCharactersMiddleware:
@@ -40,7 +42,7 @@ class RejectControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if has_control_character(request.path) or has_control_character(request.META.get("QUERY_STRING", "")):
+        if has_control_character(request):
             return HttpResponseBadRequest(
                 "The address holds a control character (such as a NUL byte); remove it and try again.",
                 content_type="text/plain; charset=utf-8",

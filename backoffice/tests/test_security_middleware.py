@@ -121,3 +121,10 @@ def test_staff_pages_refuse_an_open_session_once_staff_status_is_withdrawn(clien
         assert response["Location"].startswith(reverse("admin:login")), name
     assert client.post(reverse("accounts:role_create"), {"name": "X"}).status_code == 302
     assert not Role.objects.filter(name="X").exists()
+
+
+def test_an_encoded_percent_sign_is_text_not_a_control_character(client, staff_member):
+    # "%2500" is the text "%00", typed by someone searching for it: decoded once, it holds no NUL
+    response = client.get("/staff/audit/?actor=%2500")
+
+    assert response.status_code == 200
