@@ -58,7 +58,9 @@ def commission_rule_for(*, service: Service, on: date) -> ServiceCommission | No
     )
     return commission_rule_in_force(
         service_rules=[rule for rule in rules if rule.service_id == service.pk],
-        category_rules=[rule for rule in rules if rule.category_id == service.category_id],
+        category_rules=[
+            rule for rule in rules if rule.category_id is not None and rule.category_id == service.category_id
+        ],
         default_rules=[rule for rule in rules if rule.service_id is None and rule.category_id is None],
         on=on,
     )

@@ -277,13 +277,14 @@ def deliverable_status_set(*, deliverable: Deliverable, status: str, actor: Any)
     moves never both start from the same status. Raises ``PermissionDenied`` or ``ValidationError``
     (a move the workflow does not allow); returns the document as saved.
     """
-    deliverable = _move_start(deliverable, actor=actor, owner_field="consultant")
-    _move_check(deliverable, status=status, moves=DELIVERABLE_MOVES)
-    deliverable.status = status
-    if status == DeliverableStatus.DELIVERED:
-        deliverable.delivered_at = timezone.now()
-    deliverable.save(update_fields=["status", "delivered_at", "updated_at"])
-    return deliverable
+    return _status_move(
+        deliverable,
+        status=status,
+        actor=actor,
+        owner_field="consultant",
+        moves=DELIVERABLE_MOVES,
+        stamp=(DeliverableStatus.DELIVERED, "delivered_at"),
+    )
 
 
 @transaction.atomic
@@ -294,13 +295,35 @@ def article_status_set(*, article: Article, status: str, actor: Any) -> Article:
     or hold ``consultants.act_for_consultant``. Raises ``PermissionDenied`` or ``ValidationError``;
     returns the article as saved.
     """
-    article = _move_start(article, actor=actor, owner_field="author")
-    _move_check(article, status=status, moves=ARTICLE_MOVES)
-    article.status = status
-    if status == ArticleStatus.PUBLISHED:
-        article.published_at = timezone.now()
-    article.save(update_fields=["status", "published_at", "updated_at"])
-    return article
+    return _status_move(
+        article,
+        status=status,
+        actor=actor,
+        owner_field="author",
+        moves=ARTICLE_MOVES,
+        stamp=(ArticleStatus.PUBLISHED, "published_at"),
+    )
+
+
+def _status_move(
+    record: Any,
+    *,
+    status: str,
+    actor: Any,
+    owner_field: str,
+    moves: dict[str, frozenset[str]],
+    stamp: tuple[str, str],
+) -> Any:
+    """One workflow move of ``record``: permission and owner checked on the locked row, the move allowed by
+    ``moves``, and ``stamp`` = (status, field) stamping the time the row reaches that status."""
+    record = _move_start(record, actor=actor, owner_field=owner_field)
+    _move_check(record, status=status, moves=moves)
+    stamped_status, stamped_field = stamp
+    record.status = status
+    if status == stamped_status:
+        setattr(record, stamped_field, timezone.now())
+    record.save(update_fields=["status", stamped_field, "updated_at"])
+    return record
 
 
 def _move_start(record: models.Model, *, actor: Any, owner_field: str) -> Any:

@@ -53,38 +53,36 @@ def _on_postgresql(schema_editor) -> bool:
     return schema_editor.connection.vendor == "postgresql"
 
 
-class AddIndexConcurrently(postgres_operations.AddIndexConcurrently):
+class _PlainOutsidePostgreSQL(Operation):
+    """Runs the concurrent PostgreSQL operation it is mixed into there, and ``plain`` anywhere else."""
+
+    plain: type[Operation]
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if _on_postgresql(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if _on_postgresql(schema_editor):
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class AddIndexConcurrently(_PlainOutsidePostgreSQL, postgres_operations.AddIndexConcurrently):
     """``CREATE INDEX CONCURRENTLY`` on PostgreSQL (in a migration with ``atomic = False``): writers carry
     on while the index is built. A plain ``CREATE INDEX`` on other databases."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if _on_postgresql(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if _on_postgresql(schema_editor):
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+    plain = AddIndex
 
 
-class RemoveIndexConcurrently(postgres_operations.RemoveIndexConcurrently):
+class RemoveIndexConcurrently(_PlainOutsidePostgreSQL, postgres_operations.RemoveIndexConcurrently):
     """``DROP INDEX CONCURRENTLY`` on PostgreSQL (in a migration with ``atomic = False``); a plain
     ``DROP INDEX`` on other databases."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if _on_postgresql(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if _on_postgresql(schema_editor):
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+    plain = RemoveIndex
 
 
 class ReplaceCheckConstraint(Operation):
