@@ -66,16 +66,19 @@ def count_rows(queryset: QuerySet, *, exact_up_to: int) -> RowCount:
     """Count ``queryset`` exactly if it has at most ``exact_up_to`` rows, otherwise estimate it.
 
     Never reads more than ``exact_up_to + 1`` rows. On PostgreSQL the estimate comes first and costs
-    no scan; only a small estimate is checked with a capped count (estimates can be far off for
-    selective filters). Elsewhere the capped count is all there is.
+    no scan; an estimate below twice the limit is checked with a capped count (estimates can be far off
+    for selective filters, and a partitioned table adds a little for each of its partitions). Elsewhere
+    the capped count is all there is.
     """
     queryset = queryset.order_by()
     estimate = _postgres_estimate(queryset)
-    if estimate is not None and estimate > exact_up_to:
+    if estimate is not None and estimate > 2 * exact_up_to:
         return RowCount(estimate, Precision.ESTIMATE)
     counted = queryset[: exact_up_to + 1].count()
     if counted <= exact_up_to:
         return RowCount(counted, Precision.EXACT)
+    if estimate is not None and estimate >= counted:
+        return RowCount(estimate, Precision.ESTIMATE)
     return RowCount(counted, Precision.AT_LEAST)
 
 
@@ -96,19 +99,20 @@ def _table_estimate(model: type[Model], *, using: str) -> int | None:
     """Rows in ``model``'s table from ``pg_class.reltuples``, scaled to the table's current size.
 
     ``reltuples`` is as of the last ANALYZE/VACUUM; like the planner, we assume the rows per page have
-    not changed since and multiply by the current number of pages. None when never analyzed.
+    not changed since and multiply by the current number of pages. A partitioned table (the audit trail)
+    is the sum of its partitions. None when nothing was ever analyzed.
     """
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT reltuples, relpages, pg_relation_size(oid) / current_setting('block_size')::bigint"
-            " FROM pg_class WHERE oid = %s::regclass",
-            [connection.ops.quote_name(model._meta.db_table)],
+            "SELECT sum(reltuples / relpages * (pg_relation_size(oid) / current_setting('block_size')::bigint))"
+            " FILTER (WHERE reltuples >= 0 AND relpages > 0)"
+            " FROM pg_class WHERE oid = %s::regclass"
+            " OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass)",
+            [connection.ops.quote_name(model._meta.db_table)] * 2,
         )
-        reltuples, relpages, current_pages = cursor.fetchone()
-    if reltuples < 0 or relpages == 0:
-        return None
-    return round(reltuples / relpages * current_pages)
+        (estimate,) = cursor.fetchone()
+    return None if estimate is None else round(estimate)
 
 
 def _planner_estimate(queryset: QuerySet) -> int:
