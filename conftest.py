@@ -50,6 +50,22 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_location(settings, tmp_path):
+    """Each test keeps the audit anchor in a folder of its own: seals written by a rolled-back test
+    must not leave an anchor behind that names seals the next test's database never had."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "audit_anchor": {
+            **settings.STORAGES["audit_anchor"],
+            "OPTIONS": {
+                "location": str(tmp_path / "audit-anchor"),
+                "allow_overwrite": True,
+            },
+        },
+    }
+
+
 @pytest.fixture
 def require_postgres(db):
     if connection.vendor != "postgresql":
@@ -154,3 +170,19 @@ def celery_worker(redis_url, settings):
             yield worker
     finally:
         app.conf.update(previous)
+
+
+@pytest.fixture(autouse=True)
+def _audit_trail_emptied_after_transactional_tests(request, django_db_blocker):
+    """A transactional test commits its audit rows, and ``flush`` keeps the trail (it is append-only): empty
+    it afterwards, as the tables' owner would, so the next test starts from a trail as fresh as its data."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server", "celery_worker"} & set(request.fixturenames)
+    )
+    if transactional:
+        from auditing.tests.trail import audit_trail_empty
+
+        with django_db_blocker.unblock():
+            audit_trail_empty()

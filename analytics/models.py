@@ -18,7 +18,12 @@ class KPICategory(models.TextChoices):
 
 
 class KPIMetric(models.Model):
-    """One metric's value for one period, optionally broken down by ``dimensions``."""
+    """One metric's value for one period, optionally broken down by ``dimensions``.
+
+    Derived data: recomputed from the facts on a schedule, so the audit trail does not capture these rows
+    (``auditing.capture_registry``). Write them through ``analytics.services.kpi_values_store``, which
+    records one RECOMPUTE event per run.
+    """
 
     name = models.CharField(max_length=100)
     category = models.CharField(max_length=24, choices=KPICategory.choices)

@@ -1,10 +1,10 @@
 """Automatic change capture: which tables are audited, and installing their triggers (decision 0009).
 
-Every concrete model of our own apps, except the audit trail itself, gets three statement-level
-triggers (INSERT, UPDATE, DELETE) running ``auditing_capture()`` over the statement's transition
-tables. They catch what model signals miss: ``QuerySet.update()``, ``bulk_create``, ``bulk_update``,
-queryset deletes, raw SQL and a psql session alike. The triggers follow the models: they are
-(re)installed after every ``migrate``, so a new model is audited without anyone remembering to.
+Each table that ``auditing.capture_registry`` says is captured gets three statement-level triggers
+(INSERT, UPDATE, DELETE) running ``auditing_capture()`` over the statement's transition tables. They
+catch what model signals miss: ``QuerySet.update()``, ``bulk_create``, ``bulk_update``, queryset
+deletes, raw SQL and a psql session alike. The triggers follow the registry and the models: they are
+(re)installed after every ``migrate``, and removed from tables the registry no longer captures.
 """
 
 from typing import cast
@@ -13,38 +13,53 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections, models
 
+from auditing.capture_registry import CAPTURE_REGISTRY, Captured, capture_decision
 from auditing.services import SECRET_FIELD
 
-# Apps whose tables are not captured: the audit trail and system log would audit themselves.
-NOT_CAPTURED_APPS = frozenset({"auditing"})
 # Each event's trigger and the transition tables it hands the capture function.
 EVENTS = {
     "insert": "NEW TABLE AS new_rows",
     "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
     "delete": "OLD TABLE AS old_rows",
 }
+TRIGGER_NAMES = tuple(f"auditing_capture_{event}" for event in EVENTS)
+# pg_trigger.tgenabled of a trigger that does not fire in an ordinary (origin) session: disabled ('D'),
+# or enabled for replica sessions only ('R'). Ours are installed ENABLE ALWAYS ('A').
+INACTIVE_STATES = ("D", "R")
 
 
-def captured_models() -> list[type[models.Model]]:
-    """The domain models: every concrete, managed model of the project's own apps but the audit trail."""
-    own_apps = [app for app in apps.get_app_configs() if app.label in settings.DOMAIN_APPS]
+def registry_models() -> list[type[models.Model]]:
+    """The models the capture registry decides about: every concrete, managed model of ``DOMAIN_APPS``,
+    auto-created many-to-many tables included, and the third-party ones it names (guardian's)."""
     return [
         model
-        for app in own_apps
-        if app.label not in NOT_CAPTURED_APPS
-        for model in app.get_models()
-        if model._meta.managed and not model._meta.proxy
+        for model in apps.get_models(include_auto_created=True)
+        if (model._meta.app_label in settings.DOMAIN_APPS or model._meta.label_lower in CAPTURE_REGISTRY)
+        and model._meta.managed
+        and not model._meta.proxy
     ]
 
 
+def captured_models() -> list[type[models.Model]]:
+    """The models whose row changes the trail captures, as ``auditing.capture_registry`` decides."""
+    return [model for model in registry_models() if capture_decision(model._meta.label_lower).captured]
+
+
 def ignored_columns(model: type[models.Model]) -> list[str]:
-    """Columns whose changes are noise, not facts: ``auto_now`` stamps and the last sign-in time
-    (a LOGIN event already records each sign-in)."""
-    return [
+    """Columns whose changes are noise, not facts: ``auto_now`` stamps, the last sign-in time (a LOGIN
+    event already records each sign-in) and the bookkeeping columns the model's registry entry names.
+
+    Raises ``FieldDoesNotExist`` for a bookkeeping name the model does not have.
+    """
+    by_rule = [
         _column(field)
         for field in model._meta.concrete_fields
         if getattr(field, "auto_now", False) or field.name == "last_login"
     ]
+    decision = capture_decision(model._meta.label_lower)
+    listed = decision.bookkeeping if isinstance(decision, Captured) else {}
+    by_registry = [_column(cast(models.Field, model._meta.get_field(name))) for name in listed]
+    return list(dict.fromkeys([*by_rule, *by_registry]))
 
 
 def secret_columns(model: type[models.Model]) -> list[str]:
@@ -57,7 +72,9 @@ def _column(field: models.Field) -> str:
 
 
 def capture_triggers_install(using: str = "default") -> int:
-    """Creates or replaces the capture triggers of every captured table; returns how many tables.
+    """Creates or replaces the capture triggers of every captured table, enabled ALWAYS (so they fire in
+    ``session_replication_role = replica`` sessions too), and drops them from every other table, so an
+    entry flipped to not captured takes effect. Returns how many tables are captured.
 
     Idempotent. Does nothing outside PostgreSQL (no transition tables there).
     """
@@ -81,29 +98,51 @@ def capture_triggers_install(using: str = "default") -> int:
                     _array(secret_columns(model)),
                 )
             )
-            table = model._meta.db_table
-            for event, transition in EVENTS.items():
-                cursor.execute(
+            table = quote(model._meta.db_table)
+            # One round trip per table: client-side binding sends several statements in one message.
+            cursor.execute(
+                "; ".join(
                     f"CREATE OR REPLACE TRIGGER {quote(f'auditing_capture_{event}')} "
-                    f"AFTER {event.upper()} ON {quote(table)} REFERENCING {transition} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION auditing_capture({arguments})"
+                    f"AFTER {event.upper()} ON {table} REFERENCING {transition} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION auditing_capture({arguments}); "
+                    f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {quote(f'auditing_capture_{event}')}"
+                    for event, transition in EVENTS.items()
                 )
+            )
+        captured_tables = {model._meta.db_table for model in models_}
+        stale = {
+            (table, regclass) for table, regclass, _, _ in _capture_triggers(cursor) if table not in captured_tables
+        }
+        for _, regclass in sorted(stale):
+            cursor.execute("; ".join(f"DROP TRIGGER IF EXISTS {quote(name)} ON {regclass}" for name in TRIGGER_NAMES))
     return len(models_)
 
 
-def capture_triggers_missing(using: str = "default") -> list[str]:
-    """``table.trigger`` names of capture triggers that should exist and do not (for checks and tests)."""
+def capture_triggers_inactive(using: str = "default") -> list[str]:
+    """``table.trigger`` names of the capture triggers of captured tables that do not fire: missing, or
+    disabled (``ALTER TABLE ... DISABLE TRIGGER``, or enabled for replica sessions only). Sorted; empty
+    outside PostgreSQL. For ``verify_audit_chain`` and the tests.
+    """
     connection = connections[using]
     if connection.vendor != "postgresql":
         return []
-    expected = {f"{model._meta.db_table}.auditing_capture_{event}" for model in captured_models() for event in EVENTS}
+    expected = {f"{model._meta.db_table}.{name}" for model in captured_models() for name in TRIGGER_NAMES}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname || '.' || t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE t.tgname LIKE 'auditing_capture_%%' AND NOT t.tgisinternal"
-        )
-        present = {name for (name,) in cursor.fetchall()}
-    return sorted(expected - present)
+        firing = {
+            f"{table}.{name}" for table, _, name, state in _capture_triggers(cursor) if state not in INACTIVE_STATES
+        }
+    return sorted(expected - firing)
+
+
+def _capture_triggers(cursor) -> list[tuple[str, str, str, str]]:
+    """(table, table as SQL names it, trigger, ``tgenabled``) of every capture trigger on a visible table."""
+    cursor.execute(
+        "SELECT c.relname, t.tgrelid::regclass::text, t.tgname, t.tgenabled "
+        "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE t.tgname = ANY(%s) AND NOT t.tgisinternal AND pg_table_is_visible(c.oid)",
+        [list(TRIGGER_NAMES)],
+    )
+    return cursor.fetchall()
 
 
 def _array(values: list[str]) -> str:

@@ -18,6 +18,9 @@ class AuditAction(models.TextChoices):
     SUSPEND = "SUSPEND", "Suspend"
     ACTIVATE = "ACTIVATE", "Activate"
     EXPORT = "EXPORT", "Export"
+    # Derived data recomputed on schedule (KPI values): one event per run with its scope and counts,
+    # instead of a row per value (auditing.capture_registry).
+    RECOMPUTE = "RECOMPUTE", "Recompute"
 
 
 # What the capture triggers write; every other action is a business event recorded by a service.
@@ -34,9 +37,11 @@ class LogLevel(models.TextChoices):
 class AuditLog(models.Model):
     """One auditable event. Rows are written once and never changed (see decision 0009).
 
-    On PostgreSQL, triggers write the CREATE/UPDATE/DELETE rows of every domain table, refuse UPDATE
-    and DELETE here, and chain each row's ``row_hash`` to the previous row's (the functions of
-    ``auditing/migrations/0005_append_only_chain_and_capture.py``).
+    On PostgreSQL, triggers write the CREATE/UPDATE/DELETE rows of every captured table, stamp each
+    row's ``row_hash`` (the hash of its own content) and refuse UPDATE, DELETE and TRUNCATE here. The
+    table is partitioned by month of ``created_at``; a sealer then adds the tamper evidence after commit
+    (``AuditSeal``). The functions: ``auditing/migrations/0007_partitioned_trail_and_seals.py``;
+    the design: decision 0016.
     """
 
     action = models.CharField(max_length=16, choices=AuditAction.choices)
@@ -59,7 +64,10 @@ class AuditLog(models.Model):
     user_agent = models.CharField(max_length=512, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # sha256(previous row's row_hash + this row's content), set by the database; see verify_audit_chain.
+    # The database role of the session that wrote the row, set by the database: the application's role, or
+    # the person's own at a database prompt, whatever context that session claims.
+    database_role = models.CharField(max_length=63, blank=True, editable=False, db_default="")
+    # sha256 of this row's canonical content (auditing_auditlog_content), set by the database on insert.
     row_hash = models.CharField(max_length=64, blank=True, editable=False, db_default="")
 
     class Meta:
@@ -98,6 +106,64 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.entity_type}#{self.entity_id}"
+
+
+class AuditSeal(models.Model):
+    """Tamper evidence for the audit rows with ``first_id < id <= last_id``, added after they committed.
+
+    Seals follow each other without gaps (one's ``first_id`` is the previous one's ``last_id``) and each
+    ``mac`` is an HMAC, under a key the database never holds (``AUDIT_SEAL_KEYS``), of the seal's fields and
+    the previous seal's ``mac``: whoever can write to the database can neither edit a sealed row nor forge,
+    edit or drop a seal without verification noticing. Written by ``auditing.sealing``; append-only.
+    """
+
+    first_id = models.BigIntegerField(help_text="The previous seal's last row id (exclusive)")
+    last_id = models.BigIntegerField(help_text="The last row id this seal covers (inclusive)")
+    row_count = models.PositiveIntegerField()
+    # sha256 over the covered rows in id order: each row's id (8 bytes, big-endian) and its row_hash text.
+    digest = models.CharField(max_length=64)
+    # Each covered row's id (8 bytes) and the first 8 bytes of its row_hash: what lets verification name
+    # the row that was edited, inserted or deleted, not only the seal. 16 bytes a row.
+    row_index = models.BinaryField()
+    previous_mac = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32, help_text="Which AUDIT_SEAL_KEYS entry signed it")
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(last_id__gt=models.F("first_id")), name="auditing_seal_range"),
+            models.UniqueConstraint(fields=["last_id"], name="auditing_seal_last_id_uniq"),
+        ]
+
+    def __str__(self):
+        return f"seal #{self.pk} (rows #{self.first_id + 1}..#{self.last_id})"
+
+
+class AuditVerification(models.Model):
+    """One run of ``verify_audit_chain`` (command or periodic job): what it covered and what it found.
+
+    The last passing run is where the next incremental one starts.
+    """
+
+    full = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    first_seal_id = models.BigIntegerField(null=True, blank=True)
+    last_seal_id = models.BigIntegerField(null=True, blank=True, help_text="The last seal checked")
+    last_seal_mac = models.CharField(max_length=64, blank=True)
+    rows_checked = models.PositiveBigIntegerField(default=0)
+    problem = models.TextField(blank=True)
+    broken_row_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["ok", "-id"], name="auditing_verify_ok_idx")]
+
+    def __str__(self):
+        return f"{'full' if self.full else 'incremental'} verification #{self.pk}: {'ok' if self.ok else 'FAILED'}"
 
 
 class SystemLog(models.Model):

@@ -43,10 +43,11 @@ def entity_type_choices() -> list[tuple[str, str]]:
 
 @functools.cache
 def _entity_type_choices() -> tuple[tuple[str, str], ...]:
-    from auditing.capture import captured_models
-    from auditing.models import AuditLog
+    from auditing.capture import registry_models
 
-    models: list[type[Model]] = [*captured_models(), AuditLog]
+    # Every table the capture registry decided about: captured ones, and those with events of their own
+    # (a KPI recompute, an export of the trail).
+    models: list[type[Model]] = registry_models()
     return tuple(sorted(((m._meta.label_lower, entity_name(m._meta.label_lower)) for m in models), key=lambda c: c[1]))
 
 

@@ -9,6 +9,7 @@ import csv
 import re
 from urllib.parse import quote as urlquote
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from auditing import presentation, selectors
 from auditing.chain import audit_chain_last_verdict
 from auditing.filters import AuditLogFilter, SystemLogFilter, filter_bar
 from auditing.models import AuditAction, AuditLog, SystemLog
+from auditing.sealing import audit_seal_status_cached
 from auditing.services import audit_export_record
 from auditing.tasks import audit_chain_verify_task
 from core.access import permission_required
@@ -45,6 +47,8 @@ def audit_list(request):
             "page": page,
             "events": _event_rows(page.rows),
             "verdict": audit_chain_last_verdict(),
+            "seal": audit_seal_status_cached(),
+            "seal_lag_alert_seconds": settings.AUDIT_SEAL_LAG_ALERT_SECONDS,
             "can_export": request.user.has_perm(EXPORT_AUDIT_LOG),
             "filter_query": _filter_query(request),
         },
@@ -111,7 +115,7 @@ def audit_export(request):
 @permission_required(VIEW_AUDIT_LOG)
 def audit_chain_verify(request):
     audit_chain_verify_task.delay()
-    messages.success(request, "Chain verification started; the badge shows its verdict when it is done.")
+    messages.success(request, "Verification started: it seals what it can, then checks; the badge shows its verdict.")
     return redirect("auditing:audit_list")
 
 
@@ -144,7 +148,7 @@ def systemlog_detail(request, pk: int):
 
 EXPORT_COLUMNS = (
     "id", "created_at", "action", "actor_label", "actor_id", "entity_type", "entity_id", "changes", "ip_address",
-    "user_agent", "request_id", "row_hash",
+    "user_agent", "request_id", "database_role", "row_hash",
 )  # fmt: skip
 
 

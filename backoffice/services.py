@@ -10,6 +10,8 @@ from django.db import connection, transaction
 from accounts.models import User
 from accounts.services import RbacSeedResult, rbac_seed
 from auditing.capture import capture_pause_in_transaction
+from auditing.chain import audit_chain_verify
+from auditing.partitions import audit_partitions_ensure
 from backoffice import demo_data
 from backoffice.demo_data.context import DemoContext
 from backoffice.demo_data.plan import DemoPlan
@@ -70,7 +72,8 @@ def demo_data_seed(
 
     Does nothing (``created=False``) when ``demo_data_present()``. Seeds the reference data first
     (``reference_data_seed``, idempotent). All or nothing: the rows are written in
-    one transaction, and the demo files it stored are deleted again if anything fails. ``progress`` is
+    one transaction, and the demo files it stored are deleted again if anything fails; the audit trail is
+    then sealed and verified. ``progress`` is
     called with the number of rows written as they are written, ``on_stage`` with what it works on now.
     """
     stored_files: list[str] = []
@@ -84,6 +87,8 @@ def demo_data_seed(
             writer = TableWriter(connection=connection, progress=progress)
             password_hash = make_password(DEMO_USER_PASSWORD)
             ctx = DemoContext.create(seed=seed, plan=plan, writer=writer, password_hash=password_hash)
+            # The audit trail is partitioned by month: the demo's two years of history need their months.
+            audit_partitions_ensure(since=ctx.start)
             stored_files = ctx.stored_files
             for step in demo_data.STEPS:
                 on_stage(step.__name__.removeprefix("seed_").replace("_", " "))
@@ -96,4 +101,7 @@ def demo_data_seed(
         for name in stored_files:
             default_storage.delete(name)
         raise
+    # Sealed and verified at once, so the audit trail shows a verified, sealed head from the first page.
+    on_stage("sealing the audit trail")
+    audit_chain_verify(full=True)
     return DemoSeedResult(created=True, counts=dict(writer.counts))

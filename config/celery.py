@@ -16,5 +16,16 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "user-roles-expiry": {"task": "accounts.tasks.user_roles_expiry_task", "schedule": 15 * 60},
     "system-logs-cleanup": {"task": "auditing.tasks.system_logs_cleanup_task", "schedule": crontab(hour=3, minute=17)},
+    # Seconds of sealing lag under normal load (decision 0016); a run finding nothing new costs two queries.
+    "audit-rows-seal": {"task": "auditing.tasks.audit_rows_seal_task", "schedule": 5.0},
     "audit-chain-verify": {"task": "auditing.tasks.audit_chain_verify_task", "schedule": crontab(minute=41)},
+    "audit-chain-verify-full": {
+        "task": "auditing.tasks.audit_chain_verify_task",
+        "schedule": crontab(day_of_week="sun", hour=4, minute=7),
+        "kwargs": {"full": True},
+    },
+    "audit-partitions-ensure": {
+        "task": "auditing.tasks.audit_partitions_ensure_task",
+        "schedule": crontab(hour=2, minute=3),
+    },
 }

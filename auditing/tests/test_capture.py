@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Role, User
 from accounts.tests.factories import RoleFactory, UserFactory
-from auditing.capture import capture_triggers_missing, captured_models
+from auditing.capture import capture_triggers_inactive, captured_models
 from auditing.models import AuditAction, AuditLog
 from auditing.services import REDACTED
 from core.request_context import RequestContext, bind
@@ -30,9 +30,15 @@ def events(entity_type="accounts.role", **filters):
 
 
 def test_every_domain_table_has_its_capture_triggers():
-    assert {m._meta.label_lower for m in captured_models()} >= {"accounts.user", "billing.payment", "backups.backup"}
-    assert not any(m._meta.app_label == "auditing" for m in captured_models())
-    assert capture_triggers_missing() == []
+    assert {m._meta.label_lower for m in captured_models()} >= {
+        "accounts.user",
+        "accounts.user_groups",
+        "guardian.userobjectpermission",
+        "billing.payment",
+        "backups.backup",
+    }
+    assert not any(m._meta.app_label in {"auditing", "analytics"} for m in captured_models())
+    assert capture_triggers_inactive() == []
 
 
 def test_create_update_delete_each_write_one_row_with_who_where_and_the_diff(request_by, staff):
@@ -92,8 +98,23 @@ def test_raw_sql_outside_the_application_is_recorded_as_the_database_user():
         cursor.execute("UPDATE accounts_role SET description = 'new' WHERE id = %s", [role.pk])
 
     event = events(entity_id=str(role.pk), action=AuditAction.UPDATE).get()
-    assert event.actor_id is None and event.actor_label.startswith("database: ")
+    assert event.actor_id is None and event.actor_label == f"database: {event.database_role}"
     assert event.changes == {"description": ["old", "new"]}
+
+
+def test_a_context_claimed_by_a_session_still_names_its_database_role(staff):
+    # Whatever context a session pushes (here: a staff member, from a made-up address), the row keeps the
+    # database role that session signed in as, which the context cannot change.
+    role = RoleFactory(description="old")
+    claimed = f'{{"actor_id": {staff.pk}, "actor_label": "agent@example.com", "ip": "192.0.2.99"}}'
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('auditing.context', %s, true), session_user", [claimed])
+        session_role = cursor.fetchone()[1]
+        cursor.execute("UPDATE accounts_role SET description = 'new' WHERE id = %s", [role.pk])
+
+    event = events(entity_id=str(role.pk), action=AuditAction.UPDATE).get()
+    assert (event.actor_label, event.ip_address) == ("agent@example.com", "192.0.2.99")
+    assert event.database_role == session_role
 
 
 def test_secrets_never_reach_the_trail(request_by):

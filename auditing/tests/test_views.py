@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.rbac_catalog import ADMIN, CLIENT
 from accounts.tests.factories import RoleFactory, UserFactory, holder_of
-from auditing.models import AuditAction, AuditLog, LogLevel
+from auditing.models import AuditAction, AuditLog, AuditSeal, LogLevel
 from auditing.services import audit_record
 from auditing.tests.factories import SystemLogFactory
 from core.request_context import RequestContext, bind
@@ -204,7 +204,24 @@ def test_exporting_with_bad_filters_exports_nothing(admin_client):
 def test_verify_now_runs_the_check_and_the_badge_shows_the_verdict(admin_client, require_postgres):
     login_by(UserFactory())
     response = admin_client.post(reverse("auditing:audit_chain_verify"), follow=True)
-    assert "Hash chain intact" in response.content.decode()
+    html = response.content.decode()
+    assert "Verified intact" in html
+
+
+def test_the_badge_shows_the_sealed_head_and_the_lag(admin_client, require_postgres):
+    from django.core.cache import cache
+
+    from auditing.sealing import audit_rows_seal
+
+    login_by(UserFactory())
+    audit_rows_seal()
+    head = AuditSeal.objects.latest("id").last_id
+    login_by(UserFactory())  # written after the seal: waiting for the next one
+    cache.clear()
+
+    html = admin_client.get(AUDIT_LIST).content.decode()
+
+    assert f"Sealed through #{head:,}" in html and "waiting · lag" in html
 
 
 def test_the_system_log_filters_by_level_and_shows_tracebacks(admin_client):
@@ -224,7 +241,7 @@ def test_without_postgresql_the_badge_says_there_is_no_chain(admin_client, monke
 
     html = admin_client.get(AUDIT_LIST).content.decode()
 
-    assert "No hash chain on this database" in html and "Verify now" not in html
+    assert "No sealed trail on this database" in html and "Verify now" not in html
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31"])

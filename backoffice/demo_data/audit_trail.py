@@ -28,7 +28,7 @@ _BOOKING_TRANSITIONS: dict[str, tuple[str, str]] = {
 }
 # Background jobs act without a user: (who, what they touch, what they report).
 _JOBS = (
-    ("system: compute_kpis", "analytics.kpimetric", "rows_computed"),
+    ("system: compute_kpis", "analytics.kpimetric", "values"),
     ("system: user_roles_expiry_task", "accounts.userrole", "roles_expired"),
     ("system: cleanup_logs", "auditing.systemlog", "rows_deleted"),
     ("system: deliver_notifications", "accounts.notification", "notifications_sent"),
@@ -138,8 +138,14 @@ def _kinds(ctx: DemoContext, users: list[int]) -> list[tuple[Callable[[], Event]
 
     def job_ran() -> Event:
         label, entity_type, counted = ctx.pick(_JOBS)
+        when = ctx.moment(ctx.start, ctx.now)
+        if entity_type == "analytics.kpimetric":
+            # Derived data: one RECOMPUTE event per run, with its scope and counts (auditing.capture_registry).
+            scope = {"period": "DAILY", "period_start": when.date().isoformat()}
+            changes = {"scope": scope, "counts": {"values": ctx.rng.randint(20, 400)}}
+            return AuditAction.RECOMPUTE, None, label, entity_type, "", changes, when
         changes = {counted: [None, ctx.rng.randint(1, 5000)]}
-        return AuditAction.UPDATE, None, label, entity_type, "", changes, ctx.moment(ctx.start, ctx.now)
+        return AuditAction.UPDATE, None, label, entity_type, "", changes, when
 
     return [
         (sign_in, 25), (sign_out, 10), (booking_created, 15), (booking_moved, 15), (payment, 12), (refund, 2),

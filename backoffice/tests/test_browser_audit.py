@@ -58,10 +58,11 @@ def test_staff_filter_the_trail_read_a_diff_and_follow_an_entitys_history(page, 
     assert page.locator("h1.page-title").inner_text() == f"History of Booking #{booking.pk}"
     page.screenshot(path=screenshot_dir / "audit-entity-history.png", full_page=False)
 
-    # and a verification marks the chain intact
+    # and a verification seals what was written and marks the trail intact, beside the sealed head
     page.goto(f"{live_server.url}/staff/audit/")
     page.click("text=Verify now")
-    page.wait_for_selector(".status-pill.ok")
+    page.wait_for_selector("text=Verified intact")
+    assert "Sealed through #" in page.locator(".chain-status").inner_text()
     page.screenshot(path=screenshot_dir / "audit-chain-verified.png", full_page=False)
 
     # and the system log lists warnings and errors, each opening with its traceback

@@ -18,7 +18,7 @@ from accounts.models import Notification, NotificationChannel, User
 from accounts.rbac_catalog import RBAC_APP_LABELS
 from analytics.models import KPIMetric, KPIPeriod
 from attachments.models import FileAttachment, FileOwnerType
-from auditing.models import AuditLog, SystemLog
+from auditing.models import AuditAction, AuditLog, SystemLog
 from backoffice import demo_data
 from backoffice.services import DEMO_USER_PASSWORD
 from billing.models import Payment, PaymentStatus, Refund, RefundStatus, ServiceCommission
@@ -150,7 +150,8 @@ def test_history_spreads_over_two_years(seeded):
 def test_audit_rows_look_like_real_traffic(seeded):
     rows = AuditLog.objects.all()
 
-    assert rows.values("action").distinct().count() == 9
+    assert rows.values("action").distinct().count() == 10
+    assert rows.filter(action=AuditAction.RECOMPUTE, entity_type="analytics.kpimetric").exists()
     assert rows.values("entity_type").distinct().count() >= 6
     assert rows.exclude(ip_address=None).exclude(user_agent="").exists()
     assert rows.filter(actor=None).exclude(actor_label="").exists()

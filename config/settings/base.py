@@ -178,6 +178,15 @@ MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # The audit trail's sealed head, kept away from the database it vouches for (auditing.anchor): in
+    # production another disk, host or bucket than the database's.
+    "audit_anchor": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("AUDIT_ANCHOR_ROOT", default=str(BASE_DIR / "var" / "audit-anchor")),
+            "allow_overwrite": True,
+        },
+    },
 }
 
 # Cache: Redis when REDIS_URL is set (shared across processes), otherwise per-process memory.
@@ -229,6 +238,16 @@ ADMIN_EXACT_COUNT_LIMIT = env.int("ADMIN_EXACT_COUNT_LIMIT", default=10_000)
 
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors have no object permissions.
+
+# Keys signing the audit trail's seals (decision 0016), as "key_id:secret" pairs separated by commas. The
+# first signs new seals; the others still verify the seals they signed, so a key is rotated by putting a
+# new pair first. The database never holds them. The development default derives one from SECRET_KEY.
+AUDIT_SEAL_KEYS: dict[str, str] = dict(
+    pair.split(":", 1) for pair in env.list("AUDIT_SEAL_KEYS", default=[f"dev:{SECRET_KEY}"]) if ":" in pair
+)
+# How long the oldest audit row may wait for its seal before admins are alerted (system log ERROR and a
+# notification); sealing runs every few seconds, so this is minutes of a stalled sealer or transaction.
+AUDIT_SEAL_LAG_ALERT_SECONDS = env.int("AUDIT_SEAL_LAG_ALERT_SECONDS", default=300)
 
 # WARNING and worse from the application and its jobs are also stored in SystemLog (queued, batched;
 # see auditing.log_handler). SYSTEM_LOG_LEVEL sets the threshold.

@@ -56,3 +56,11 @@ SESSION_COOKIE_NAME = "__Host-sessionid"  # only over HTTPS, for this host and p
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=False)
+
+# The audit seals' keys: never the development default, each long enough to resist guessing.
+_seal_key_pairs = [pair.strip().partition(":") for pair in required("AUDIT_SEAL_KEYS").split(",")]
+AUDIT_SEAL_KEYS = {key_id: secret for key_id, _, secret in _seal_key_pairs}
+if any(not key_id or not colon or len(secret) < 32 for key_id, colon, secret in _seal_key_pairs):
+    raise ImproperlyConfigured(
+        'AUDIT_SEAL_KEYS must be "key_id:secret" pairs separated by commas, each secret at least 32 characters.'
+    )

@@ -11,6 +11,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="backoffice-test-media-"))
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# The audit anchor outside the database: each test gets a location of its own (conftest.py), this one is the
+# fallback for code running outside a test.
+STORAGES["audit_anchor"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="backoffice-test-anchor-"), "allow_overwrite": True},
+}
+# Two keys: the first signs, the second stands for a rotated-out key that still verifies older seals.
+AUDIT_SEAL_KEYS = {"test-2026-11": "t" * 40, "test-2025-01": "o" * 40}
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed
 
 # Tasks run eagerly unless a test starts a real worker (the `celery_worker` fixture switches this off).

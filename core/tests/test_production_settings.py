@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     # Only what each test passes: none of the developer's or CI's own configuration leaks in.
-    inherited = ("DJANGO_", "DATABASE_", "REDIS_", "CELERY_")
+    inherited = ("DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "AUDIT_")
     clean = {key: value for key, value in os.environ.items() if not key.startswith(inherited)}
     clean.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
@@ -32,6 +32,8 @@ PRODUCTION_ENVIRONMENT = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/backoffice",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
+    # Made now, written nowhere: the audit seals' signing key and a rotated-out one.
+    "AUDIT_SEAL_KEYS": f"2026-11:{secrets.token_urlsafe(32)},2026-01:{secrets.token_urlsafe(32)}",
 }
 
 
@@ -88,3 +90,26 @@ def test_production_refuses_to_start_without_its_shared_services(variable, value
     # then it stops at once, naming what is missing
     assert result.returncode != 0
     assert f"Set the {variable} environment variable" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (None, "Set the AUDIT_SEAL_KEYS environment variable"),
+        ("", "Set the AUDIT_SEAL_KEYS environment variable"),
+        ("2026-11:too-short", "each secret at least 32 characters"),
+        ("no-key-id-only-a-secret-" + "x" * 32, '"key_id:secret" pairs'),
+        (f":{'x' * 40}", '"key_id:secret" pairs'),
+    ],
+    ids=["unset", "empty", "short", "no id", "empty id"],
+)
+def test_production_refuses_audit_seal_keys_that_cannot_protect_the_trail(keys, message):
+    environment = {**PRODUCTION_ENVIRONMENT, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    environment.pop("AUDIT_SEAL_KEYS")
+    if keys is not None:
+        environment["AUDIT_SEAL_KEYS"] = keys
+
+    result = run_manage("check", **environment)
+
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -1,38 +1,40 @@
-"""``manage.py verify_audit_chain``: walk the audit trail's hash chain; exit 1 at the first broken row."""
+"""``manage.py verify_audit_chain [--full]``: seal what can be sealed, then verify; exit 1 at the first problem."""
 
 from typing import Any
 
 from django.core.management.base import CommandError
 
-from auditing.capture import capture_triggers_missing
 from auditing.chain import audit_chain_verify
-from auditing.models import AuditLog
 from core.management.base import DatabaseCommand
 
 
 class Command(DatabaseCommand):
     help = (
-        "Recompute every audit row's hash from its content and its predecessor's hash. Prints OK with the "
-        "chain head (note it: a later run showing an older head means rows were cut off the end), or the "
-        "first row that was edited, had a row before it deleted, or was moved, and exits non-zero. Also fails "
-        "when a domain table has lost its capture triggers."
+        "Seal every audit row committed so far, then check the seals (HMAC under AUDIT_SEAL_KEYS), the rows they "
+        "cover, the rows not sealed yet, the capture and append-only triggers, and the sealed head kept outside the "
+        "database. Checks what was sealed since the last passing run, or everything with --full. Prints OK with the "
+        "sealed head and the sealing lag, or the first row edited, inserted, deleted or moved, and exits non-zero."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--full", action="store_true", help="check every seal and row, not only the new ones")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        verdict = audit_chain_verify()
+        verdict = audit_chain_verify(full=options["full"])
         if not verdict.supported:
-            raise CommandError("this database keeps no hash chain (PostgreSQL only)")
-        if verdict.broken_id is None:  # ``verdict.ok``: no row breaks the chain
-            # A chain that verifies is worth little if changes stopped being captured (a restore
-            # without triggers, a table added by hand): say so, and fail.
-            if missing := capture_triggers_missing():
-                raise CommandError(f"chain OK, but changes are not captured on: {', '.join(missing)}")
-            head = f"head #{verdict.head_id} {verdict.head_hash}" if verdict.head_id else "empty trail"
-            self.stdout.write(f"OK: {verdict.rows:,} audit rows verified; {head}.")
-            return
-        row = AuditLog.objects.filter(pk=verdict.broken_id).values("action", "entity_type", "entity_id", "created_at")
-        described = "{action} {entity_type}#{entity_id} at {created_at:%Y-%m-%d %H:%M:%S}".format(**row.get())
-        raise CommandError(
-            f"BROKEN at audit row #{verdict.broken_id} ({described}): its hash does not follow from its content "
-            f"and the row before it; it was edited, a row before it was deleted, or rows were reordered."
+            raise CommandError("this database keeps no sealed audit trail (PostgreSQL only)")
+        if not verdict.ok:
+            raise CommandError(f"BROKEN: {verdict.problem}.")
+        scope = "full" if verdict.full else "incremental"
+        head = (
+            f"sealed head #{verdict.head_id} (seal #{verdict.seal_id} at {verdict.sealed_at:%Y-%m-%d %H:%M:%S}, "
+            f"{verdict.head_hash})"
+            if verdict.head_id
+            else "nothing sealed yet"
         )
+        self.stdout.write(
+            f"OK: {verdict.rows:,} audit rows in {verdict.seals:,} seals verified ({scope}); {head}; "
+            f"{verdict.unsealed_rows:,} rows waiting for a seal (lag {verdict.lag_seconds:.0f}s)."
+        )
+        for warning in verdict.warnings:
+            self.stderr.write(f"warning: {warning}")
