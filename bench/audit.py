@@ -1,7 +1,10 @@
-"""Benchmark: what the audit trail costs writers, and its viewer at ~1M audit rows.
+"""Benchmark: what the audit trail costs writers, how fast it is sealed and verified, and its viewer at ~1M rows.
+
+Since decision 0016 writers take no lock: each audit row carries the hash of its own content, and a sealer
+covers committed rows with HMAC seals afterwards. Each part is measured against a baseline of the same run.
 
 Writes (a scratch database ``<prefix>_writes``, bookings as the audited table), each against the same
-operation with the table's capture triggers switched off (no audit rows, no chain: the bare write):
+operation with the table's capture triggers switched off (no audit rows: the bare write):
 
 - a single ``save()`` of one changed field, each in a request context of its own (so the context is
   handed to the database every time, as in production);
@@ -9,16 +12,30 @@ operation with the table's capture triggers switched off (no audit rows, no chai
 - ``QuerySet.update()`` of the same 1,000 bookings: their status (an indexed column, the typical bulk
   action), and their notes (unindexed, so PostgreSQL updates in place: the cheapest bare update).
 
-Each audited run must also write exactly one audit row per changed row, hash-chained.
-Targets (hash chain included): save <= 1.3x, bulk_create and update() <= 2x.
+Each audited run must also write exactly one audit row per changed row (stamped with its content hash;
+rows are no longer chained on write). Targets: save <= 1.2x (1.3x with the hash chain), bulk_create and
+update() <= 2x.
+
+Concurrency (``<prefix>_writes``): booking updates per second with 1, 4 and 16 concurrent writers, audited
+against bare; see ``audit_concurrency.py`` for the workload. Targets: 1 writer <= 1.2x, 16 writers <= 1.5x.
+With the hash chain's lock (before decision 0016) it measured 1: 1.00x, 4: 3.66x, 16: 4.56x.
+
+Sealing (``<prefix>_writes``): 100,000 new audit rows (bulk updates of bookings), then the time
+``auditing.sealing.audit_rows_seal()`` takes to seal them all, against the time writing them took.
+Verification (``<prefix>_1m``): with every row sealed, ``audit_chain_verify(full=True)`` over the whole
+trail, against ``audit_chain_verify()`` (incremental: it seals, then checks the new seals only) after
+10,000 new rows. Both verdicts must be ok.
 
 Viewer (``<prefix>_10k`` and ``<prefix>_1m`` from ``manage.py seed_demo --scale 10 / 1000``, the same
-databases as ``bench/changelists.py``): the first page of ``/staff/audit/`` unfiltered and with each
-filter, against the bare page query (the same filtered, ordered queryset with its select_related,
-51 rows materialized) and against the same page at ~10k rows. Targets: page <= 10x its bare query and
-<= 1.2x the page at 10k.
+databases as ``bench/changelists.py``; seeding ~1M rows takes minutes the first time): the first page of
+``/staff/audit/`` (over the partitioned trail) unfiltered and with each filter, against the bare page query
+(the same filtered, ordered queryset with its select_related, 51 rows materialized) and against the same
+page at ~10k rows. Targets: page <= 10x its bare query and <= 1.2x the page at 10k.
 
-Usage: python bench/audit.py [--runs 15] [--rounds 2] [--db-prefix bo_bench] [--only writes|viewer] [--strict]
+Usage: python bench/audit.py [--runs 15] [--rounds 2] [--seconds 3] [--db-prefix bo_bench]
+                             [--only writes|concurrency|sealing|viewer] [--strict]
+(``--only sealing`` measures sealing and verification.) With ``--strict`` the exit status is 1 when a
+target is missed or a verification fails.
 """
 
 import argparse
@@ -29,13 +46,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from databases import create_database_if_missing, with_database
+from audit_concurrency import BOOKINGS_PER_WRITER, WRITER_COUNTS, measure_concurrency, print_concurrency
+from databases import audit_last_id, capture_triggers_set, create_database_if_missing, with_database
 from timing import WARM_UP_RUNS, median_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 BULK_ROWS = 1_000
 WRITE_ROUNDS = 5
-TARGETS = {"save": 1.3, "bulk_create": 2.0, "update": 2.0, "update_hot": 2.0}
+TARGETS = {"save": 1.2, "bulk_create": 2.0, "update": 2.0, "update_hot": 2.0}
+CONCURRENCY_ROUNDS = 3
+SEAL_ROWS = 100_000
+VERIFY_NEW_ROWS = 10_000
+PARTS = ("writes", "concurrency", "sealing", "viewer")
 MAX_PAGE_OVER_QUERY = 10.0
 MAX_1M_OVER_10K = 1.2
 
@@ -44,29 +66,41 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="timed runs per measurement (median is reported)")
     parser.add_argument("--rounds", type=int, default=2, help="measure each database this many times, alternating")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds each concurrent-writers run lasts")
     parser.add_argument("--db-prefix", default="bo_bench", help="databases are <prefix>_writes, _10k and _1m")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
-    parser.add_argument("--only", choices=["writes", "viewer"], help="measure one half only")
-    parser.add_argument("--worker", choices=["writes", "viewer"], help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=PARTS, help="measure one part only (sealing: sealing and verification)")
+    parser.add_argument("--worker", choices=WORKERS, help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker == "writes":
-        json.dump(measure_writes(runs=args.runs), sys.stdout)
-        return 0
-    if args.worker == "viewer":
-        json.dump(measure_viewer(scale=args.scale, runs=args.runs), sys.stdout)
+    if args.worker:
+        json.dump(WORKERS[args.worker](args), sys.stdout)
         return 0
 
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parts = [args.only] if args.only else PARTS
     met = True
-    if args.only != "viewer":
-        writes_url = with_database(server_url, f"{args.db_prefix}_writes")
+    writes_url = with_database(server_url, f"{args.db_prefix}_writes")
+    if "writes" in parts or "concurrency" in parts or "sealing" in parts:
         create_database_if_missing(writes_url)
-        print(f"writes: {writes_url}", file=sys.stderr)
-        met &= print_writes(best_of([run_worker(writes_url, "writes", runs=args.runs) for _ in range(args.rounds)]))
-    if args.only != "writes":
+        print(f"writes, concurrency and sealing: {writes_url}", file=sys.stderr)
+    if "writes" in parts:
+        met &= print_writes(best_of([run_worker(writes_url, "writes", args) for _ in range(args.rounds)]))
+    if "concurrency" in parts:
+        met &= print_concurrency(run_worker(writes_url, "concurrency", args))
+    if "sealing" in parts:
+        met &= print_sealing(run_worker(writes_url, "sealing", args))
+        met &= measure_verification_at_1m(server_url, args)
+    if "viewer" in parts:
         met &= measure_viewer_rounds(server_url, args)
     return 1 if args.strict and not met else 0
+
+
+def measure_verification_at_1m(server_url: str, args) -> bool:
+    url = with_database(server_url, f"{args.db_prefix}_1m")
+    create_database_if_missing(url)
+    print(f"verification: {url} (seeded with seed_demo --scale 1000 if empty)", file=sys.stderr)
+    return print_verification(run_worker(url, "verification", args, scale=1000))
 
 
 def measure_viewer_rounds(server_url: str, args) -> bool:
@@ -76,15 +110,17 @@ def measure_viewer_rounds(server_url: str, args) -> bool:
             url = with_database(server_url, f"{args.db_prefix}_{label}")
             create_database_if_missing(url)
             print(f"round {round_number}: {url} (seeded with seed_demo --scale {scale} if empty)", file=sys.stderr)
-            viewer[label].append(run_worker(url, "viewer", runs=args.runs, scale=scale))
+            viewer[label].append(run_worker(url, "viewer", args, scale=scale))
     return print_viewer(best_of(viewer["10k"]), best_of(viewer["1m"]))
 
 
-def run_worker(database_url: str, worker: str, *, runs: int, scale: int = 0) -> dict:
+def run_worker(database_url: str, worker: str, args, *, scale: int = 0) -> dict:
+    """Runs ``worker`` in a subprocess of its own against ``database_url``; returns the JSON it prints."""
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
     env.pop("DJANGO_DEBUG", None)  # DEBUG would record every query
     env["SYSTEM_LOG_TO_DATABASE"] = "false"
-    command = [sys.executable, __file__, "--worker", worker, "--runs", str(runs), "--scale", str(scale)]
+    command = [sys.executable, __file__, "--worker", worker, "--scale", str(scale)]
+    command += ["--runs", str(args.runs), "--seconds", str(args.seconds)]
     completed = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, check=True)  # noqa: S603
     return json.loads(completed.stdout)
 
@@ -146,6 +182,50 @@ def print_viewer(small: dict, large: dict) -> bool:
     return met
 
 
+def print_sealing(measured: dict) -> bool:
+    """Prints how fast the sealer covers new rows, next to how fast the bulk updates wrote them."""
+    waiting = measured["waiting_for"]
+    ok = measured["rows"] == measured["written"] and not waiting
+    print(f"{'sealing':<34}{'rows':>10}{'seals':>8}{'seconds':>10}{'rows/s':>10}")
+    print(
+        f"{'audit_rows_seal()':<34}{measured['rows']:>10,}{measured['seals']:>8}{measured['seconds']:>10.2f}"
+        f"{measured['rows'] / measured['seconds']:>10,.0f}"
+    )
+    print(
+        f"{'(writing them: bulk updates)':<34}{measured['written']:>10,}{'':>8}{measured['write_seconds']:>10.2f}"
+        f"{measured['written'] / measured['write_seconds']:>10,.0f}"
+    )
+    print(
+        f"Sealed first (not timed): {measured['backlog']:,} rows earlier parts and runs left, in "
+        f"{measured['backlog_seconds']:.1f} s. Every new row sealed: {'ok' if ok else 'MISSED'}"
+        f"{' (still waiting for transactions ' + ', '.join(waiting) + ')' if waiting else ''}\n"
+    )
+    return ok
+
+
+def print_verification(measured: dict) -> bool:
+    """Prints the full verification against the incremental one after new rows."""
+    full, incremental = measured["full"], measured["incremental"]
+    print(f"{'verification':<34}{'rows checked':>14}{'seals':>8}{'seconds':>10}  verdict")
+    met = True
+    for label, run in (
+        ("audit_chain_verify(full=True)", full),
+        (f"audit_chain_verify() (+{measured['written']:,} rows)", incremental),
+    ):
+        met &= run["ok"]
+        print(
+            f"{label:<34}{run['rows']:>14,}{run['seals']:>8}{run['seconds']:>10.2f}  "
+            f"{'ok' if run['ok'] else 'FAILED: ' + run['problem']}"
+        )
+    print(
+        f"full/incremental: {full['seconds'] / incremental['seconds']:.0f}x the time for "
+        f"{full['rows'] / max(incremental['rows'], 1):.0f}x the rows; audit rows: {measured['table_rows']:,}.\n"
+        f"Sealed first (not timed): {measured['backlog']:,} rows in {measured['backlog_seconds']:.1f} s; the "
+        "incremental run includes sealing the new rows.\n"
+    )
+    return met
+
+
 def ms(value: float) -> str:
     return f"{value:.2f}ms"
 
@@ -168,20 +248,11 @@ def setup_django() -> None:
 
 def measure_writes(*, runs: int) -> dict:
     setup_django()
-    from django.db import connection
-
     from auditing.models import AuditLog
     from consultants.models import Booking, BookingStatus
     from core.request_context import RequestContext, bind
 
     template = booking_template()
-    table = connection.ops.quote_name(Booking._meta.db_table)
-
-    def capture(enabled: bool) -> None:
-        with connection.cursor() as cursor:
-            for event in ("insert", "update", "delete"):
-                verb = "ENABLE" if enabled else "DISABLE"
-                cursor.execute(f"ALTER TABLE {table} {verb} TRIGGER auditing_capture_{event}")
 
     def new_rows() -> list:
         return [Booking(**template, notes=f"bench {n}") for n in range(BULK_ROWS)]
@@ -223,12 +294,12 @@ def measure_writes(*, runs: int) -> dict:
         # of the machine (a checkpoint, another process) then cannot land on one side only.
         bare, audited, captured, expected = [], [], 0, 0
         for _ in range(WRITE_ROUNDS):
-            capture(False)
+            bookings_capture(enabled=False)
             bare.append(median_ms(operation, runs=timed_runs))
-            capture(True)
-            before = AuditLog.objects.count()
+            bookings_capture(enabled=True)
+            first_id = audit_id()
             audited.append(median_ms(operation, runs=timed_runs))
-            captured += AuditLog.objects.count() - before
+            captured += AuditLog.objects.filter(pk__gt=first_id).count()
             expected += rows_per_run * (timed_runs + WARM_UP_RUNS)
         results[name] = {
             "label": label,
@@ -264,9 +335,147 @@ def booking_template() -> dict:
     return {"client": client, "consultant": consultant, "service": service, "scheduled_at": scheduled, "price": 120}
 
 
+def bookings_capture(*, enabled: bool) -> None:
+    """Switches audit capture of the bookings table on or off (off: the bare write)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        capture_triggers_set(cursor, table="consultants_booking", enabled=enabled)
+
+
+def audit_id() -> int:
+    """The last audit row id handed out: the rows written from now on have higher ones."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return audit_last_id(cursor)
+
+
+def new_bookings(count: int, *, notes: str) -> list[int]:
+    """Ids of ``count`` new bookings (of the bench client, consultant and service)."""
+    from consultants.models import Booking
+
+    template = booking_template()
+    created = Booking.objects.bulk_create(Booking(**template, notes=f"{notes} {n}") for n in range(count))
+    return [booking.pk for booking in created]
+
+
+def bookings_notes_update(booking_ids: list[int], *, rows: int, label: str) -> None:
+    """Writes ``rows`` audit rows: updates of the bookings' notes, all of them at a time, to new values."""
+    from consultants.models import Booking
+
+    assert rows % len(booking_ids) == 0, "rows must be a multiple of the bookings updated at a time"
+    for n in range(rows // len(booking_ids)):
+        Booking.objects.filter(pk__in=booking_ids).update(notes=f"{label} {n}")
+
+
+def seed_if_empty(scale: int) -> None:
+    """Seeds demo data at ``scale`` into an empty database (minutes at 1000, the first time only)."""
+    from django.core.management import call_command
+
+    from auditing.models import AuditLog
+
+    if not AuditLog.objects.filter(actor__isnull=False).exists():
+        call_command("seed_demo", scale=scale, stdout=sys.stderr)
+
+
+def measure_concurrency_worker(*, seconds: float) -> dict:
+    setup_django()
+    from django.db import connections
+
+    from consultants.models import Booking
+
+    booking_ids = new_bookings(max(WRITER_COUNTS) * BOOKINGS_PER_WRITER, notes="concurrency")
+    connections.close_all()  # the writers are forked: none may share this process's connection
+    try:
+        return measure_concurrency(
+            database_url=os.environ["DATABASE_URL"],
+            booking_ids=booking_ids,
+            seconds=seconds,
+            rounds=CONCURRENCY_ROUNDS,
+        )
+    finally:
+        Booking.objects.filter(pk__in=booking_ids).delete()  # keep the scratch table from growing
+
+
+def measure_sealing() -> dict:
+    setup_django()
+    import time
+
+    from auditing.models import AuditLog
+    from auditing.sealing import audit_rows_seal
+    from consultants.models import Booking
+
+    booking_ids = new_bookings(BULK_ROWS, notes="sealing")
+    started = time.perf_counter()
+    backlog = audit_rows_seal()  # what earlier parts and runs left unsealed: not part of the measure
+    backlog_seconds = time.perf_counter() - started
+    first_id = audit_id()
+    started = time.perf_counter()
+    bookings_notes_update(booking_ids, rows=SEAL_ROWS, label=f"sealing {first_id}")
+    write_seconds = time.perf_counter() - started
+    written = AuditLog.objects.filter(pk__gt=first_id).count()
+    started = time.perf_counter()
+    run = audit_rows_seal()
+    seal_seconds = time.perf_counter() - started
+    Booking.objects.filter(pk__in=booking_ids).delete()
+    return {
+        "backlog": backlog.rows,
+        "backlog_seconds": backlog_seconds,
+        "written": written,
+        "write_seconds": write_seconds,
+        "rows": run.rows,
+        "seals": run.seals,
+        "seconds": seal_seconds,
+        "waiting_for": list(run.waiting_for),
+    }
+
+
+def measure_verification(*, scale: int) -> dict:
+    setup_django()
+    import time
+
+    from auditing.chain import audit_chain_verify
+    from auditing.models import AuditLog
+    from auditing.sealing import audit_rows_seal
+    from consultants.models import Booking
+
+    seed_if_empty(scale)
+    booking_ids = new_bookings(BULK_ROWS, notes="verification")
+    started = time.perf_counter()
+    backlog = audit_rows_seal()  # the whole seeded trail, the first time: not part of the measure
+    backlog_seconds = time.perf_counter() - started
+
+    def timed_verify(*, full: bool) -> dict:
+        started = time.perf_counter()
+        verdict = audit_chain_verify(full=full)
+        return {
+            "seconds": time.perf_counter() - started,
+            "rows": verdict.rows,
+            "seals": verdict.seals,
+            "full": verdict.full,
+            "ok": verdict.ok,
+            "problem": verdict.problem,
+        }
+
+    full = timed_verify(full=True)
+    first_id = audit_id()
+    bookings_notes_update(booking_ids, rows=VERIFY_NEW_ROWS, label=f"verification {first_id}")
+    written = AuditLog.objects.filter(pk__gt=first_id).count()
+    incremental = timed_verify(full=False)
+    Booking.objects.filter(pk__in=booking_ids).delete()
+    return {
+        "table_rows": AuditLog.objects.count(),
+        "backlog": backlog.rows,
+        "backlog_seconds": backlog_seconds,
+        "written": written,
+        "full": full,
+        "incremental": incremental,
+    }
+
+
 def measure_viewer(*, scale: int, runs: int) -> dict:
     setup_django()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -276,8 +485,7 @@ def measure_viewer(*, scale: int, runs: int) -> dict:
     from auditing.filters import AuditLogFilter
     from auditing.models import AuditLog
 
-    if not AuditLog.objects.filter(actor__isnull=False).exists():
-        call_command("seed_demo", scale=scale, stdout=sys.stderr)
+    seed_if_empty(scale)
     add_bench_history()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE auditing_auditlog")
@@ -358,6 +566,14 @@ def viewer_variants() -> dict[str, dict]:
         "IP address": {"ip_address": BENCH_IP},
     }
 
+
+WORKERS = {
+    "writes": lambda args: measure_writes(runs=args.runs),
+    "concurrency": lambda args: measure_concurrency_worker(seconds=args.seconds),
+    "sealing": lambda args: measure_sealing(),
+    "verification": lambda args: measure_verification(scale=args.scale),
+    "viewer": lambda args: measure_viewer(scale=args.scale, runs=args.runs),
+}
 
 if __name__ == "__main__":
     sys.exit(main())
