@@ -94,29 +94,18 @@ def row_fingerprint(row_hash: str) -> bytes:
     return hashlib.sha256(row_hash.encode()).digest()[:8]
 
 
-def seal_mac(
-    *,
-    key: bytes,
-    key_id: str,
-    first_id: int,
-    last_id: int,
-    row_count: int,
-    digest: str,
-    row_index: bytes,
-    previous_mac: str,
-    sealed_at: datetime,
-) -> str:
-    """The HMAC-SHA256 of a seal's fields and its predecessor's HMAC."""
+def seal_mac(seal: AuditSeal, key: bytes) -> str:
+    """The HMAC-SHA256, under ``key``, of ``seal``'s fields and its predecessor's HMAC."""
     message = "|".join(
         (
-            key_id,
-            str(first_id),
-            str(last_id),
-            str(row_count),
-            digest,
-            hashlib.sha256(row_index).hexdigest(),
-            previous_mac,
-            sealed_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            seal.key_id,
+            str(seal.first_id),
+            str(seal.last_id),
+            str(seal.row_count),
+            seal.digest,
+            hashlib.sha256(bytes(seal.row_index)).hexdigest(),
+            seal.previous_mac,
+            seal.sealed_at.astimezone(UTC).isoformat(timespec="microseconds"),
         )
     )
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
@@ -124,19 +113,8 @@ def seal_mac(
 
 def seal_mac_valid(seal: AuditSeal) -> bool:
     """Whether ``seal.mac`` is what its key makes of its fields (raises ``SealKeyMissing``)."""
-    key_id, key = seal_key(seal.key_id)
-    expected = seal_mac(
-        key=key,
-        key_id=key_id,
-        first_id=seal.first_id,
-        last_id=seal.last_id,
-        row_count=seal.row_count,
-        digest=seal.digest,
-        row_index=bytes(seal.row_index),
-        previous_mac=seal.previous_mac,
-        sealed_at=seal.sealed_at,
-    )
-    return hmac.compare_digest(expected, seal.mac)
+    _key_id, key = seal_key(seal.key_id)
+    return hmac.compare_digest(seal_mac(seal, key), seal.mac)
 
 
 def audit_rows_seal(*, batch_rows: int = SEAL_BATCH_ROWS, wait_seconds: float = HORIZON_WAIT_SECONDS) -> SealRun:
@@ -219,30 +197,19 @@ def _seal_next_batch(cursor, horizon: int, batch_rows: int) -> int:
     last_id = rows[-1][0] if len(rows) == batch_rows else horizon
     digest, index, count = row_digest(rows)
     key_id, key = seal_key()
-    sealed_at = timezone.now()
-    mac = seal_mac(
-        key=key,
-        key_id=key_id,
+    seal = AuditSeal(
         first_id=after,
         last_id=last_id,
         row_count=count,
         digest=digest,
         row_index=index,
         previous_mac=previous_mac,
-        sealed_at=sealed_at,
+        key_id=key_id,
+        sealed_at=timezone.now(),
     )
+    seal.mac = seal_mac(seal, key)
     with transaction.atomic():
-        AuditSeal.objects.create(
-            first_id=after,
-            last_id=last_id,
-            row_count=count,
-            digest=digest,
-            row_index=index,
-            previous_mac=previous_mac,
-            mac=mac,
-            key_id=key_id,
-            sealed_at=sealed_at,
-        )
+        seal.save()
     return count
 
 

@@ -15,6 +15,7 @@ from auditing.chain import audit_chain_last_verdict, audit_chain_verify
 from auditing.models import AuditAction, AuditLog, AuditSeal, AuditVerification
 from auditing.sealing import audit_rows_seal, audit_seal_status, seal_mac_valid
 from auditing.services import audit_record
+from auditing.tests.trail import audit_trail_empty
 
 pytestmark = pytest.mark.usefixtures("require_postgres")
 
@@ -173,17 +174,7 @@ def test_truncate_is_refused_on_the_trail_its_partitions_and_the_seals(trail):
 
 def test_emptied_tables_are_caught_by_the_anchor(trail):
     # The owner switches every TRUNCATE guard off, empties trail and seals, and switches the guards back on.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE t.tgname LIKE '%%no_truncate'"
-        )
-        guards = cursor.fetchall()
-        for table, trigger in guards:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
-        cursor.execute("TRUNCATE auditing_auditlog, auditing_auditseal")
-        for table, trigger in guards:
-            cursor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}")
+    audit_trail_empty()
 
     verdict = broken(full=True)
     assert "which the database no longer holds" in verdict.problem
