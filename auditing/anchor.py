@@ -47,9 +47,10 @@ def _signature(fields: dict, key: bytes) -> str:
     return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
-def audit_anchor_document() -> dict | None:
-    """The signed anchor of the current sealed head (what ``anchor_write`` stores and a backup keeps)."""
-    seal = AuditSeal.objects.order_by("-id").first()
+def audit_anchor_document(seal: AuditSeal | None = None) -> dict | None:
+    """The signed anchor of ``seal``, by default the current sealed head (what ``anchor_write`` stores and a
+    backup keeps)."""
+    seal = seal or AuditSeal.objects.order_by("-id").first()
     if seal is None:
         return None
     fields = asdict(
@@ -66,9 +67,10 @@ def audit_anchor_document() -> dict | None:
     return {**fields, "signature": _signature(fields, key)}
 
 
-def anchor_write() -> Anchor | None:
-    """Stores the current sealed head in the anchor location, unless it already holds a later one."""
-    document = audit_anchor_document()
+def anchor_write(seal: AuditSeal | None = None) -> Anchor | None:
+    """Stores ``seal`` (by default the current sealed head) in the anchor location, unless it already holds
+    a later one."""
+    document = audit_anchor_document(seal)
     if document is None:
         return None
     try:

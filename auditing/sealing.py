@@ -133,16 +133,17 @@ def audit_rows_seal(*, batch_rows: int = SEAL_BATCH_ROWS, wait_seconds: float = 
             horizon, waiting_for = _final_horizon(cursor, wait_seconds)
             if waiting_for:
                 return SealRun(waiting_for=waiting_for)
+            # The last seal is read once; each new one follows the one sealed before it.
+            last = AuditSeal.objects.order_by("-id").first()
             seals = rows = 0
-            while sealed := _seal_next_batch(cursor, horizon, batch_rows):
-                seals += 1
-                rows += sealed
+            while sealed := _seal_next_batch(cursor, last, horizon, batch_rows):
+                last, seals, rows = sealed, seals + 1, rows + sealed.row_count
         finally:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [SEALER_LOCK_KEY])
-    if seals:
+    if seals and last is not None:
         from auditing.anchor import anchor_write  # the anchor reads the seals this module writes
 
-        anchor_write()
+        anchor_write(last)
     return SealRun(seals=seals, rows=rows, horizon=horizon)
 
 
@@ -179,19 +180,18 @@ def _final_horizon(cursor, wait_seconds: float) -> tuple[int, tuple[str, ...]]:
     return horizon, ()
 
 
-def _seal_next_batch(cursor, horizon: int, batch_rows: int) -> int:
-    """Seals the next batch of final rows after the last seal; returns how many rows (0: nothing to seal)."""
-    last = AuditSeal.objects.order_by("-id").values("last_id", "mac").first()
-    after, previous_mac = (last["last_id"], last["mac"]) if last else (0, GENESIS_MAC)
+def _seal_next_batch(cursor, last: AuditSeal | None, horizon: int, batch_rows: int) -> AuditSeal | None:
+    """Seals the next batch of final rows after ``last``; returns the new seal (None: nothing to seal)."""
+    after, previous_mac = (last.last_id, last.mac) if last else (0, GENESIS_MAC)
     if after >= horizon:
-        return 0
+        return None
     cursor.execute(
         "SELECT id, row_hash FROM auditing_auditlog WHERE id > %s AND id <= %s ORDER BY id LIMIT %s",
         [after, horizon, batch_rows],
     )
     rows = cursor.fetchall()
     if not rows:
-        return 0
+        return None
     # A full batch ends at its last row; the final one reaches the horizon, so that a row slipped in later
     # anywhere up to it falls inside a seal and is noticed.
     last_id = rows[-1][0] if len(rows) == batch_rows else horizon
@@ -210,7 +210,7 @@ def _seal_next_batch(cursor, horizon: int, batch_rows: int) -> int:
     seal.mac = seal_mac(seal, key)
     with transaction.atomic():
         seal.save()
-    return count
+    return seal
 
 
 @dataclass(frozen=True)
