@@ -40,7 +40,7 @@ class AuditLog(models.Model):
     On PostgreSQL, triggers write the CREATE/UPDATE/DELETE rows of every captured table, stamp each
     row's ``row_hash`` (the hash of its own content) and refuse UPDATE, DELETE and TRUNCATE here. The
     table is partitioned by month of ``created_at``; a sealer then adds the tamper evidence after commit
-    (``AuditSeal``). The functions: ``auditing/migrations/0007_partitioned_trail_and_seals.py``;
+    (``AuditSeal``). The functions: ``auditing/migrations/0007_partitioned_trail_and_seals.py`` (capture: 0008);
     the design: decision 0016.
     """
 
