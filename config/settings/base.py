@@ -43,7 +43,9 @@ INSTALLED_APPS = [
     "auditing",
     "analytics",
     "backups",
-    # The product assembled (seeding, navigation, the staff overview): imports every app above.
+    # The product assembled (seeding, navigation, the staff overview, search across the apps): imports
+    # every app above.
+    "search",
     "backoffice",
     "core",
 ]
@@ -121,6 +123,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Outgoing e-mail (password resets, notifications): SMTP from the environment. Development prints
+# messages to the console (config.settings.local); tests keep them in memory or use a real SMTP server.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Back office <no-reply@localhost>")
 
 # Sessions: signed out after SESSION_IDLE_TIMEOUT_SECONDS without a request, and in any case
 # SESSION_ABSOLUTE_TIMEOUT_SECONDS after signing in (core.security_middleware.StaffSessionMiddleware).
