@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_SCALE ?= 1
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench install clean messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+## messages: compile the translation catalogues (locale/*.po -> .mo); needs gettext's msgfmt
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(PY) manage.py compilemessages --ignore=$(VENV) -v0; \
+	else \
+		echo "gettext (msgfmt) is not installed: pages are shown in English only. apt-get install gettext"; \
+	fi
+
 ## run: install, migrate, seed roles and demo data, print the demo login, serve on http://127.0.0.1:8000
-run: install
+run: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_rbac
 	$(PY) manage.py seed_demo --scale $(DEMO_SCALE)
@@ -34,7 +42,7 @@ run: install
 	fi
 
 ## test: install what the tests need, lint, check migrations, run the whole suite
-test: install lint
+test: install lint messages
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

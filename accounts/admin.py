@@ -5,19 +5,23 @@ Roles, permissions and grants are read-only here: they change only through the r
 SUPER_ADMIN, and audit every change. A model form in the admin would skip all of that.
 """
 
+import re
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserCreationForm, UserEditForm
 from accounts.models import Notification, Permission, Role, RolePermission, User, UserRole
-from accounts.selectors import user_may_be_managed_by
+from accounts.selectors import user_may_be_managed_by, users_matching
 from accounts.services import user_delete_check, user_status_change_record
 from core.admin_performance import LargeTableAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
+from core.admin_search import PeopleSearchAdminMixin
 
 # Roles replace Django's groups (accounts.backends ignores them); a Group page would grant nothing.
 admin.site.unregister(Group)
@@ -29,14 +33,23 @@ class UserRoleInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ("role", "assigned_by", "assigned_at", "expires_at")
 
 
+# A phone number as typed in a search: digits, maybe a leading +, spaces, dots, dashes or brackets.
+PHONE_LIKE = re.compile(r"\+?[\d\s().-]{6,}")
+
+
 @admin.register(User)
-class UserAdmin(LargeTableAdminMixin, DjangoUserAdmin):
+class UserAdmin(PeopleSearchAdminMixin, LargeTableAdminMixin, DjangoUserAdmin):
     # Clients sign up without bound, so the user list gets the large-table treatment too.
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ("email", "full_name", "status", "is_staff", "is_active", "created_at")
     list_filter = ("status", "is_staff", "is_superuser", "is_active")
+    # Name and e-mail through the name-search index (the row is the person); the phone, which has no
+    # index, only for a term that looks like one.
     search_fields = ("email", "full_name", "phone")
+    people_search_fields = ("pk",)
+    people_matching = staticmethod(users_matching)
+    search_help_text = _("Part of a name or e-mail address (at least 3 characters), or a phone number.")
     ordering = ("-id",)
     # `is_superuser` bypasses every role; it belongs to the bootstrap account only, so nobody can grant
     # it (themselves included) through a form.
@@ -44,11 +57,11 @@ class UserAdmin(LargeTableAdminMixin, DjangoUserAdmin):
     filter_horizontal = ()
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("full_name", "phone")}),
+        (_("Profile"), {"fields": ("full_name", "phone")}),
         # Roles (the inline below) are what grant permissions: our backend ignores Django's groups and
         # per-user permissions, so they are not offered here.
-        ("Access", {"fields": ("status", "is_active", "is_staff", "is_superuser", "roles_page")}),
-        ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
+        (_("Access"), {"fields": ("status", "is_active", "is_staff", "is_superuser", "roles_page")}),
+        (_("Dates"), {"fields": ("last_login", "created_at", "updated_at")}),
     )
     add_fieldsets = (
         (
@@ -60,6 +73,10 @@ class UserAdmin(LargeTableAdminMixin, DjangoUserAdmin):
         ),
     )
     inlines = (UserRoleInline,)
+
+    def own_search_fields(self, request, search_term: str) -> list[str]:
+        fields = super().own_search_fields(request, search_term)
+        return fields if PHONE_LIKE.fullmatch(search_term.strip()) else [f for f in fields if f != "phone"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         """Also refuses accounts stronger than the actor's own: editing them would be a takeover."""
@@ -98,11 +115,13 @@ class UserAdmin(LargeTableAdminMixin, DjangoUserAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"actor": request.user})
 
-    @admin.display(description="roles")
+    @admin.display(description=_("roles"))
     def roles_page(self, user: User) -> str:
         if user.pk is None:
-            return "Grant roles once the user is saved."
-        return format_html('<a href="{}">Grant or revoke roles</a>', reverse("accounts:user_roles", args=[user.pk]))
+            return _("Grant roles once the user is saved.")
+        return format_html(
+            '<a href="{}">{}</a>', reverse("accounts:user_roles", args=[user.pk]), _("Grant or revoke roles")
+        )
 
 
 class RolePermissionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -118,9 +137,9 @@ class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "description")
     inlines = (RolePermissionInline,)
 
-    @admin.display(description="change")
+    @admin.display(description=_("change"))
     def role_page(self, role: Role) -> str:
-        return format_html('<a href="{}">Role page</a>', reverse("accounts:role_detail", args=[role.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("accounts:role_detail", args=[role.pk]), _("Role page"))
 
 
 @admin.register(Permission)
@@ -154,7 +173,7 @@ class NotificationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     search_fields = ("=user__email",)
-    search_help_text = "The recipient's exact e-mail address."
+    search_help_text = _("The recipient's exact e-mail address.")
     autocomplete_fields = ("user",)
     list_select_related = ("user",)
     readonly_fields = ("created_at", "updated_at")

@@ -1,13 +1,17 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = _("Accounts")
 
     def ready(self):
-        from accounts import audit_events, login_protection  # noqa: F401  (sign-in events, lockout resets)
+        # Sign-in events, lockout resets, the account page's list of sessions; and the reset-mail task, so that
+        # workers know it (it lives beside its service, not in accounts.tasks).
+        from accounts import audit_events, login_protection, session_tracking  # noqa: F401
+        from accounts.services import passwords  # noqa: F401
 
         post_migrate.connect(_install_generation_triggers, sender=self, dispatch_uid="accounts.permission_generation")
 

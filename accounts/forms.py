@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.services import user_access_change_check
@@ -26,7 +28,7 @@ class _UniqueEmailMixin:
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
         if User.objects.filter(User.objects.email_matches(email)).exclude(pk=self.instance.pk).exists():
-            raise ValidationError("A user with this e-mail address already exists.", code="unique")
+            raise ValidationError(gettext("A user with this e-mail address already exists."), code="unique")
         return email
 
 
@@ -68,24 +70,28 @@ class UserEditForm(_UniqueEmailMixin, UserChangeForm):
 
 
 class RoleForm(forms.Form):
-    name = forms.CharField(max_length=64, help_text="Upper case, e.g. FINANCE_REVIEWER.")
-    description = forms.CharField(required=False, widget=forms.TextInput(attrs={"size": 60}))
+    name = forms.CharField(label=_("Name"), max_length=64, help_text=_("Upper case, e.g. FINANCE_REVIEWER."))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.TextInput(attrs={"size": 60}))
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip().upper()
         if not re.fullmatch(r"[A-Z][A-Z0-9_]{1,63}", name):
-            raise ValidationError("Use letters, digits and underscores, starting with a letter.")
+            raise ValidationError(gettext("Use letters, digits and underscores, starting with a letter."))
         return name
 
 
 class UserRoleGrantForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=Role.objects.order_by("name"), empty_label="Choose a role…")
+    role = forms.ModelChoiceField(
+        label=_("Role"), queryset=Role.objects.order_by("name"), empty_label=_("Choose a role…")
+    )
     expires_at = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        label=_("Expires at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
     def clean_expires_at(self):
         expires_at = self.cleaned_data["expires_at"]
         if expires_at is not None and expires_at <= timezone.now():
-            raise ValidationError("The expiry must be in the future.")
+            raise ValidationError(gettext("The expiry must be in the future."))
         return expires_at

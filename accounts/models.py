@@ -7,27 +7,28 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
 
 class UserStatus(models.TextChoices):
-    ACTIVE = "ACTIVE", "Active"
-    SUSPENDED = "SUSPENDED", "Suspended"
+    ACTIVE = "ACTIVE", _("Active")
+    SUSPENDED = "SUSPENDED", _("Suspended")
 
 
 class NotificationChannel(models.TextChoices):
-    EMAIL = "EMAIL", "E-mail"
-    PUSH = "PUSH", "Push"
-    SMS = "SMS", "SMS"
-    WHATSAPP = "WHATSAPP", "WhatsApp"
-    IN_APP = "IN_APP", "In app"
+    EMAIL = "EMAIL", _("E-mail")
+    PUSH = "PUSH", _("Push")
+    SMS = "SMS", _("SMS")
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
+    IN_APP = "IN_APP", _("In app")
 
 
 class NotificationStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    SENT = "SENT", "Sent"
-    FAILED = "FAILED", "Failed"
+    PENDING = "PENDING", _("Pending")
+    SENT = "SENT", _("Sent")
+    FAILED = "FAILED", _("Failed")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -69,14 +70,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     ``is_active`` keeps Django's meaning, an account switched off for good.
     """
 
-    email = models.EmailField(max_length=254)
-    full_name = models.CharField(max_length=200)
-    phone = models.CharField(max_length=32, blank=True)
-    status = models.CharField(max_length=16, choices=UserStatus.choices, default=UserStatus.ACTIVE, db_index=True)
-    is_staff = models.BooleanField(default=False, help_text="Can sign in to the back office.")
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    email = models.EmailField(verbose_name=_("email"), max_length=254)
+    full_name = models.CharField(verbose_name=_("full name"), max_length=200)
+    phone = models.CharField(verbose_name=_("phone"), max_length=32, blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=UserStatus.choices, default=UserStatus.ACTIVE, db_index=True
+    )
+    is_staff = models.BooleanField(
+        verbose_name=_("is staff"), default=False, help_text=_("Can sign in to the back office.")
+    )
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     objects = UserManager()
 
@@ -85,6 +90,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["full_name"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
@@ -127,14 +134,16 @@ def permission_codename(resource: str, action: str) -> str:
 class Role(TimeStampedModel):
     """A named bundle of permissions. System roles are seeded and cannot be renamed or deleted."""
 
-    name = models.CharField(max_length=64, unique=True)
-    description = models.TextField(blank=True)
-    is_system = models.BooleanField(default=False)
+    name = models.CharField(verbose_name=_("name"), max_length=64, unique=True)
+    description = models.TextField(verbose_name=_("description"), blank=True)
+    is_system = models.BooleanField(verbose_name=_("is system"), default=False)
     permissions: "models.ManyToManyField[Permission, RolePermission]" = models.ManyToManyField(
-        "Permission", through="RolePermission", related_name="roles"
+        "Permission", verbose_name=_("permissions"), through="RolePermission", related_name="roles"
     )
 
     class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
         ordering = ["name"]
 
     def __str__(self):
@@ -144,11 +153,13 @@ class Role(TimeStampedModel):
 class Permission(TimeStampedModel):
     """One thing a role may do: ``action`` on ``resource`` (e.g. ``view`` on ``support.supportticket``)."""
 
-    resource = models.CharField(max_length=100)
-    action = models.CharField(max_length=64)
-    description = models.CharField(max_length=255, blank=True)
+    resource = models.CharField(verbose_name=_("resource"), max_length=100)
+    action = models.CharField(verbose_name=_("action"), max_length=64)
+    description = models.CharField(verbose_name=_("description"), max_length=255, blank=True)
 
     class Meta:
+        verbose_name = _("permission")
+        verbose_name_plural = _("permissions")
         ordering = ["resource", "action"]
         constraints = [
             models.UniqueConstraint(fields=["resource", "action"], name="accounts_permission_resource_action_uniq"),
@@ -164,11 +175,15 @@ class Permission(TimeStampedModel):
 
 
 class RolePermission(models.Model):
-    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="role_permissions")
-    permission = models.ForeignKey(Permission, on_delete=models.CASCADE, related_name="role_permissions")
-    created_at = models.DateTimeField(auto_now_add=True)
+    role = models.ForeignKey(Role, verbose_name=_("role"), on_delete=models.CASCADE, related_name="role_permissions")
+    permission = models.ForeignKey(
+        Permission, verbose_name=_("permission"), on_delete=models.CASCADE, related_name="role_permissions"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("role permission")
+        verbose_name_plural = _("role permissions")
         constraints = [
             models.UniqueConstraint(fields=["role", "permission"], name="accounts_rolepermission_role_perm_uniq"),
         ]
@@ -185,22 +200,39 @@ class UserRoleQuerySet(models.QuerySet):
 
 
 class UserRole(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_roles")
-    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="user_roles")
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="user_roles"
     )
-    assigned_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty means the role never expires.")
+    role = models.ForeignKey(Role, verbose_name=_("role"), on_delete=models.CASCADE, related_name="user_roles")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(verbose_name=_("assigned at"), default=timezone.now)
+    expires_at = models.DateTimeField(
+        verbose_name=_("expires at"), null=True, blank=True, help_text=_("Empty means the role never expires.")
+    )
     # Book-keeping of the role-expiry job, so that each notice goes out once.
-    expiry_warning_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expiry_warning_sent_at = models.DateTimeField(
+        verbose_name=_("expiry warning sent at"), null=True, blank=True, editable=False
+    )
     lapsed_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the expiry job recorded that the role lapsed."
+        verbose_name=_("lapsed at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the expiry job recorded that the role lapsed."),
     )
 
     objects = UserRoleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("user role")
+        verbose_name_plural = _("user roles")
         ordering = ["-assigned_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "role"], name="accounts_userrole_user_role_uniq"),
@@ -223,15 +255,29 @@ class UserRole(models.Model):
 
 
 class Notification(TimeStampedModel):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    channel = models.CharField(max_length=16, choices=NotificationChannel.choices, default=NotificationChannel.IN_APP)
-    status = models.CharField(max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(verbose_name=_("title"), max_length=200)
+    body = models.TextField(verbose_name=_("body"), blank=True)
+    channel = models.CharField(
+        verbose_name=_("channel"),
+        max_length=16,
+        choices=NotificationChannel.choices,
+        default=NotificationChannel.IN_APP,
+    )
+    status = models.CharField(
+        verbose_name=_("status"),
+        max_length=16,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
+    sent_at = models.DateTimeField(verbose_name=_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(verbose_name=_("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(
@@ -250,3 +296,38 @@ class Notification(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+
+class UserSession(models.Model):
+    """A signed-in session of a user, mirroring its ``django_session`` row so the account page can list a
+    user's sessions without decoding every session in the table.
+
+    Written on sign-in, sign-out and (at most once a minute) on activity by ``accounts.session_tracking``;
+    a row whose session is gone is removed by ``accounts.services.sessions.user_sessions_cleanup``.
+    ``session_key`` is a bearer credential: it is never shown, logged or put in an audit event (the row's
+    id names the session instead).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    session_key = models.CharField(verbose_name=_("session key"), max_length=40)
+    ip_address = models.GenericIPAddressField(verbose_name=_("ip address"), null=True, blank=True)
+    user_agent = models.CharField(verbose_name=_("user agent"), max_length=512, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(verbose_name=_("last seen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session_key"], name="accounts_usersession_key_uniq"),
+        ]
+        indexes = [
+            # The account page: a user's sessions, most recently seen first.
+            models.Index(fields=["user", "-last_seen_at"], name="accounts_usersession_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"

@@ -123,9 +123,17 @@ CUSTOM_PERMISSIONS = (
     ACT_FOR_CONSULTANT,
 )
 
-# The audit trail is append-only and written only by the auditing service, so no role may add, change
-# or delete its rows by hand, whatever else it is granted.
-NEVER_GRANTED = frozenset({"auditing.add_auditlog", "auditing.change_auditlog", "auditing.delete_auditlog"})
+AUDIT_RECORD_MODELS = ("auditlog", "auditseal", "auditverification")
+# The audit trail, its seals and verification runs are append-only and written only by the application,
+# and the system log only by its log handler, so no role may add, change or delete their rows by hand,
+# whatever else it is granted. (Deleting system log entries is pruning, which the log's retention allows.)
+NEVER_GRANTED = frozenset(
+    {
+        *(f"auditing.{action}_{model}" for action in ("add", "change", "delete") for model in AUDIT_RECORD_MODELS),
+        "auditing.add_systemlog",
+        "auditing.change_systemlog",
+    }
+)
 
 SYSTEM_ROLES: dict[str, RoleSpec] = {
     SUPER_ADMIN: RoleSpec(

@@ -1,13 +1,15 @@
 """Reads about people and their access, shared by the permission backend, pages and jobs."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.apps import apps
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Func, Q, QuerySet, TextField, Value
 from django.utils import timezone
 
-from accounts.models import Permission, Role, UserRole, UserStatus, permission_codename
+from accounts.models import Permission, Role, User, UserRole, UserStatus, permission_codename
 from accounts.rbac_catalog import NEVER_GRANTED
 
 
@@ -98,22 +100,29 @@ def permission_matrix(*, role: Role) -> PermissionMatrix:
     permissions = list(Permission.objects.order_by("resource", "action"))
     for permission in permissions:
         row = rows.setdefault(permission.resource, {"resource": permission.resource, "cells": {}, "extra": []})
+        if permission.codename in NEVER_GRANTED:
+            # Writing the audit trail by hand: the permissions exist (Django names them), no role may hold them,
+            # so the matrix offers no box for them.
+            continue
         cell = {
             "id": permission.pk,
             "codename": permission.codename,
             "action": permission.action.replace("_", " "),
             "granted": permission.pk in granted,
-            # The audit log's write permissions exist (Django names them) but no role may hold them.
-            "grantable": permission.codename not in NEVER_GRANTED,
+            "grantable": True,
         }
         if permission.action in MATRIX_ACTIONS:
             row["cells"][permission.action] = cell
         else:
             row["extra"].append(cell)
     groups: dict[str, dict] = {}
+    model_labels = {_resource_label(*resource.partition(".")[::2]) for resource in rows if _is_model(resource)}
     for resource, row in rows.items():
         app_label, _, model_name = resource.partition(".")
         row["label"] = _resource_label(app_label, model_name)
+        if not _is_model(resource) and row["label"] in model_labels:
+            # "accounts.roles" (managing roles) beside the Role model's own row: both would read "Roles".
+            row["label"] = f"{row['label']} · {', '.join(cell['action'] for cell in row['extra'])}"
         row["all_granted"] = all(c["granted"] for c in [*row["cells"].values(), *row["extra"]] if c["grantable"])
         row["cells"] = [row["cells"].get(action) for action in MATRIX_ACTIONS]
         group = groups.setdefault(app_label, {"app_label": app_label, "app_name": _app_name(app_label), "rows": []})
@@ -126,6 +135,15 @@ def _app_name(app_label: str) -> str:
         return str(apps.get_app_config(app_label).verbose_name)
     except LookupError:
         return app_label
+
+
+def _is_model(resource: str) -> bool:
+    app_label, _, model_name = resource.partition(".")
+    try:
+        apps.get_model(app_label, model_name)
+    except LookupError:
+        return False
+    return True
 
 
 def _resource_label(app_label: str, model_name: str) -> str:
@@ -162,4 +180,56 @@ def objects_visible_to(*, user, queryset: QuerySet) -> QuerySet:
     opts = queryset.model._meta
     return get_objects_for_user(
         user, f"{opts.app_label}.view_{opts.model_name}", klass=queryset, use_groups=False, accept_global_perms=True
+    )
+
+
+class SearchFold(Func):
+    """``search_fold(text)``: lower case, accents removed; the folding the name-search index is built on
+    (``accounts/migrations/0004_name_search.py``)."""
+
+    function = "search_fold"
+    output_field = TextField()
+
+
+class _PlainConcat(Func):
+    """``a || b || c``, exactly as the index expression is written. Django's ``Concat`` wraps each part
+    in ``COALESCE`` (for NULLs, which these NOT NULL columns never hold), and an expression that differs
+    from the index's in any way does not use the index."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = TextField()
+
+
+NAME_SEARCH_MIN_LENGTH = 3  # trigrams: a shorter text cannot use the index, and would match too much
+NAME_SEARCH_MAX_LENGTH = 100
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def name_search_text(text: str) -> str:
+    """``text`` as name search reads it: control characters (NUL included) removed, whitespace runs made
+    one space, at most ``NAME_SEARCH_MAX_LENGTH`` characters. Empty when what is left is too short to
+    search (``NAME_SEARCH_MIN_LENGTH``)."""
+    cleaned = " ".join(_CONTROL_CHARACTERS.sub(" ", str(text)).split())[:NAME_SEARCH_MAX_LENGTH].strip()
+    return cleaned if len(cleaned) >= NAME_SEARCH_MIN_LENGTH else ""
+
+
+def users_matching(text: str) -> QuerySet[User]:
+    """Users whose full name or e-mail contains ``text``, ignoring case and accents ("jurgen" finds
+    "Jürgen"), as a queryset to filter, slice or use as a subquery (``client_id__in=users_matching(q)
+    .values("pk")``).
+
+    On PostgreSQL this is ``search_fold(full_name || ' ' || email) LIKE '%' || search_fold(text) || '%'``,
+    which the trigram index ``accounts_user_search_trgm`` answers at any number of users; ``%``, ``_``
+    and ``\\`` in ``text`` match themselves (Django's ``contains`` escapes them). Text that is too short
+    once cleaned (`name_search_text`) matches nobody. Unordered; never raises on odd input.
+    """
+    term = name_search_text(text)
+    if not term:
+        return User.objects.none()
+    if connection.vendor != "postgresql":
+        return User.objects.filter(Q(full_name__icontains=term) | Q(email__icontains=term))
+    folded_name_and_email = SearchFold(_PlainConcat("full_name", Value(" "), "email"))
+    return User.objects.alias(search_text=folded_name_and_email).filter(
+        search_text__contains=SearchFold(Value(term, output_field=TextField()))
     )

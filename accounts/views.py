@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors, services
@@ -55,7 +56,7 @@ def role_create(request):
         except ValidationError as error:
             _report(request, error)
         else:
-            messages.success(request, f"Role {role.name} created. Now choose its permissions.")
+            messages.success(request, _("Role %(role)s created. Now choose its permissions.") % {"role": role.name})
             return redirect("accounts:role_detail", role.pk)
     else:
         _report(request, _form_errors(form))
@@ -105,7 +106,7 @@ def role_update(request, pk: int):
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, "Role details saved.")
+        messages.success(request, _("Role details saved."))
     return redirect("accounts:role_detail", role.pk)
 
 
@@ -117,11 +118,15 @@ def role_permissions(request, pk: int):
         ids = {database_id(value) for value in request.POST.getlist("permission")}
         added, removed = services.role_permissions_set(role=role, permission_ids=ids, actor=request.user)
     except ValueError:
-        messages.error(request, "The form was tampered with: permission ids must be numbers.")
+        messages.error(request, _("The form was tampered with: permission ids must be numbers."))
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, f"Permissions of {role.name} saved: {len(added)} added, {len(removed)} removed.")
+        messages.success(
+            request,
+            _("Permissions of %(role)s saved: %(added)d added, %(removed)d removed.")
+            % {"role": role.name, "added": len(added), "removed": len(removed)},
+        )
     return redirect("accounts:role_detail", role.pk)
 
 
@@ -134,7 +139,7 @@ def role_delete(request, pk: int):
     except ValidationError as error:
         _report(request, error)
         return redirect("accounts:role_detail", role.pk)
-    messages.success(request, f"Role {role.name} deleted.")
+    messages.success(request, _("Role %(role)s deleted.") % {"role": role.name})
     return redirect("accounts:role_list")
 
 
@@ -166,8 +171,14 @@ def user_role_grant(request, user_id: int):
     except ValidationError as error:
         _report(request, error)
     else:
-        until = f" until {assignment.expires_at:%Y-%m-%d %H:%M}" if assignment.expires_at else ""
-        messages.success(request, f"{subject} now holds {assignment.role.name}{until}.")
+        held = {"user": subject, "role": assignment.role.name}
+        if assignment.expires_at is None:
+            messages.success(request, _("%(user)s now holds %(role)s.") % held)
+        else:
+            expires = f"{assignment.expires_at:%Y-%m-%d %H:%M}"
+            messages.success(
+                request, _("%(user)s now holds %(role)s until %(expires)s.") % {**held, "expires": expires}
+            )
     return redirect("accounts:user_roles", subject.pk)
 
 
@@ -180,7 +191,9 @@ def user_role_revoke(request, user_id: int, assignment_id: int):
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, f"{assignment.role.name} revoked from {assignment.user}.")
+        messages.success(
+            request, _("%(role)s revoked from %(user)s.") % {"role": assignment.role.name, "user": assignment.user}
+        )
     return redirect("accounts:user_roles", user_id)
 
 

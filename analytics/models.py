@@ -1,20 +1,21 @@
 """Pre-computed KPI values for the dashboard."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class KPIPeriod(models.TextChoices):
-    DAILY = "DAILY", "Daily"
-    WEEKLY = "WEEKLY", "Weekly"
-    MONTHLY = "MONTHLY", "Monthly"
+    DAILY = "DAILY", _("Daily")
+    WEEKLY = "WEEKLY", _("Weekly")
+    MONTHLY = "MONTHLY", _("Monthly")
 
 
 class KPICategory(models.TextChoices):
-    SESSIONS = "SESSIONS", "Sessions"
-    REVENUE = "REVENUE", "Revenue"
-    USERS = "USERS", "Users"
-    CONSULTANTS = "CONSULTANTS", "Consultants"
-    SUPPORT = "SUPPORT", "Support"
+    SESSIONS = "SESSIONS", _("Sessions")
+    REVENUE = "REVENUE", _("Revenue")
+    USERS = "USERS", _("Users")
+    CONSULTANTS = "CONSULTANTS", _("Consultants")
+    SUPPORT = "SUPPORT", _("Support")
 
 
 class KPIMetric(models.Model):
@@ -25,17 +26,18 @@ class KPIMetric(models.Model):
     records one RECOMPUTE event per run.
     """
 
-    name = models.CharField(max_length=100)
-    category = models.CharField(max_length=24, choices=KPICategory.choices)
-    period = models.CharField(max_length=16, choices=KPIPeriod.choices)
-    period_start = models.DateField()
-    value = models.DecimalField(max_digits=20, decimal_places=4)
-    dimensions = models.JSONField(default=dict, blank=True)
-    computed_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100)
+    category = models.CharField(verbose_name=_("category"), max_length=24, choices=KPICategory.choices)
+    period = models.CharField(verbose_name=_("period"), max_length=16, choices=KPIPeriod.choices)
+    period_start = models.DateField(verbose_name=_("period start"))
+    value = models.DecimalField(verbose_name=_("value"), max_digits=20, decimal_places=4)
+    dimensions = models.JSONField(verbose_name=_("dimensions"), default=dict, blank=True)
+    computed_at = models.DateTimeField(verbose_name=_("computed at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("KPI metric")
+        verbose_name_plural = _("KPI metrics")
         ordering = ["-period_start", "name"]
-        verbose_name = "KPI metric"
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "period", "period_start", "dimensions"], name="analytics_kpi_value_uniq"

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from analytics.models import KPIMetric, KPIPeriod
 from auditing.models import AuditAction
-from auditing.services import audit_record, entity_label
+from auditing.services import audit_record, entity_type_of
 
 # KPIMetric.value keeps four decimal places; values are rounded to them, half up, before storing.
 VALUE_STEP = Decimal("0.0001")
@@ -73,7 +73,7 @@ def kpi_values_store(
     )
     audit_record(
         action=AuditAction.RECOMPUTE,
-        entity_type=entity_label(KPIMetric),
+        entity_type=entity_type_of(KPIMetric),
         changes={
             "scope": {"period": period, "period_start": period_start.isoformat(), **scope},
             "counts": {"values": len(rows), "metrics": len({row.name for row in rows})},

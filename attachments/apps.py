@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AttachmentsConfig(AppConfig):
     name = "attachments"
-    verbose_name = "Attachments"
+    verbose_name = _("Attachments")

@@ -1,6 +1,9 @@
-"""Admin views of the audit trail and the system log: read-only, because both are append-only records."""
+"""Admin entries of the audit trail and the system log. Both are read on the staff pages (``auditing.views``:
+labels instead of ids, diffs, the seal status, keyset pages over the partitioned trail); the admin keeps
+them registered, so its navigation and permissions know them, and sends each of its pages there."""
 
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.utils.text import Truncator
 
 from auditing.models import AuditLog, SystemLog
@@ -23,6 +26,16 @@ class AuditLogAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
         # A person, or what acted when no person did ("system: compute_kpis").
         return str(log.actor) if log.actor_id else log.actor_label
 
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "GET" or not self.has_view_permission(request):
+            return super().changelist_view(request, extra_context)  # the admin's own refusal
+        return redirect("auditing:audit_list")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method != "GET" or not self.has_view_permission(request) or not str(object_id).isdigit():
+            return super().change_view(request, object_id, form_url, extra_context)
+        return redirect("auditing:audit_detail", pk=int(object_id))
+
 
 @admin.register(SystemLog)
 class SystemLogAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
@@ -36,3 +49,13 @@ class SystemLogAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin)
     @admin.display(description="message")
     def short_message(self, log: SystemLog) -> str:
         return Truncator(log.message).chars(120)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "GET" or not self.has_view_permission(request):
+            return super().changelist_view(request, extra_context)
+        return redirect("auditing:systemlog_list")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method != "GET" or not self.has_view_permission(request) or not str(object_id).isdigit():
+            return super().change_view(request, object_id, form_url, extra_context)
+        return redirect("auditing:systemlog_detail", pk=int(object_id))

@@ -62,6 +62,32 @@ def ignored_columns(model: type[models.Model]) -> list[str]:
     return list(dict.fromkeys([*by_rule, *by_registry]))
 
 
+# Columns that name a row, joined with " · " into its audit rows' ``entity_label`` (auditing 0009), for the
+# tables where the first of ``NAME_COLUMNS`` is not the best name. A table with neither is named at display
+# time by its type and id ("Booking #12") and, while it exists, by what it reads as then.
+LABEL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts.user": ("full_name", "email"),
+    "accounts.permission": ("resource", "action"),
+    "support.supportticket": ("reference", "subject"),
+    "billing.payment": ("amount", "currency"),
+    "billing.refund": ("amount",),
+}
+NAME_COLUMNS = ("name", "title", "subject", "original_name", "reference", "email", "key")
+
+
+def label_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """The fields whose values name a row of ``model`` in the audit trail (may be empty)."""
+    names = LABEL_COLUMNS.get(model._meta.label_lower)
+    if names is None:
+        present = {field.name for field in model._meta.concrete_fields}
+        names = next(((name,) for name in NAME_COLUMNS if name in present), ())
+    return names
+
+
+def label_columns(model: type[models.Model]) -> list[str]:
+    return [_column(cast(models.Field, model._meta.get_field(name))) for name in label_fields(model)]
+
+
 def secret_columns(model: type[models.Model]) -> list[str]:
     return [_column(field) for field in model._meta.concrete_fields if SECRET_FIELD.search(field.name)]
 
@@ -96,6 +122,7 @@ def capture_triggers_install(using: str = "default") -> int:
                     _column(model._meta.pk),
                     _array(ignored_columns(model)),
                     _array(secret_columns(model)),
+                    _array(label_columns(model)),
                 )
             )
             table = quote(model._meta.db_table)

@@ -66,6 +66,10 @@ CAPTURE_REGISTRY: Mapping[str, Captured | NotCaptured] = {
     "accounts.userrole": CAPTURED,
     # status, sent_at and read_at are facts (what was sent, when, and whether it was read).
     "accounts.notification": CAPTURED,
+    "accounts.usersession": NotCaptured(
+        "bookkeeping mirror of Django's sessions holding session keys (bearer credentials); signing in and out "
+        "and sessions ended are LOGIN/LOGOUT events"
+    ),
     # guardian's generic per-object permissions (the project's own per-model ones are listed by app).
     "guardian.userobjectpermission": CAPTURED,
     "guardian.groupobjectpermission": CAPTURED,

@@ -12,7 +12,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import users_matching
 from auditing.models import AuditAction, AuditLog, LogLevel, SystemLog
 from auditing.presentation import entity_type_choices
 
@@ -22,7 +24,7 @@ class _DateRangeForm(forms.Form):
         super().clean()
         start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return self.cleaned_data
 
 
@@ -46,12 +48,15 @@ class _DayFilter(django_filters.DateFilter):
 
 def _day_in_range(day) -> None:
     if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise ValidationError(f"Enter a day between {EARLIEST_DAY:%Y-%m-%d} and {LATEST_DAY:%Y-%m-%d}.")
+        raise ValidationError(
+            _("Enter a day between %(first)s and %(last)s.")
+            % {"first": f"{EARLIEST_DAY:%Y-%m-%d}", "last": f"{LATEST_DAY:%Y-%m-%d}"}
+        )
 
 
 class _DateRangeMixin(django_filters.FilterSet):
-    date_from = _DayFilter(label="From", method="filter_from")
-    date_to = _DayFilter(label="To", method="filter_to")
+    date_from = _DayFilter(label=_("From"), method="filter_from")
+    date_to = _DayFilter(label=_("To"), method="filter_to")
 
     def filter_from(self, queryset, name, value):
         return queryset.filter(created_at__gte=_local_midnight(value))
@@ -62,12 +67,16 @@ class _DateRangeMixin(django_filters.FilterSet):
 
 class AuditLogFilter(_DateRangeMixin):
     actor = django_filters.CharFilter(
-        label="Actor", method="filter_actor", widget=forms.TextInput(attrs={"placeholder": "e-mail or system: job"})
+        label=_("Actor"),
+        method="filter_actor",
+        widget=forms.TextInput(attrs={"placeholder": _("name, e-mail or system: job")}),
     )
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices, empty_label="Any action")
-    entity_type = django_filters.ChoiceFilter(label="Entity", choices=entity_type_choices, empty_label="Any entity")
-    entity_id = django_filters.CharFilter(label="Entity id", max_length=64)
-    ip_address = _IPAddressFilter(label="IP address")
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, empty_label=_("Any action"))
+    entity_type = django_filters.ChoiceFilter(
+        label=_("Entity"), choices=entity_type_choices, empty_label=_("Any entity")
+    )
+    entity_id = django_filters.CharFilter(label=_("Entity id"), max_length=64)
+    ip_address = _IPAddressFilter(label=_("IP address"))
 
     class Meta:
         model = AuditLog
@@ -75,24 +84,29 @@ class AuditLogFilter(_DateRangeMixin):
         form = _DateRangeForm
 
     def filter_actor(self, queryset, name, value):
-        """A person by e-mail address (what they did under any later address too), else a label such as
-        ``system: cleanup_logs`` or the address of a since-deleted user, as recorded."""
+        """A person by e-mail address (what they did under any later address too), else by any part of
+        their name or address (case- and accent-insensitive: the users' trigram index finds them, the
+        trail's actor index their events), else a label such as ``system: cleanup_logs`` or the address
+        of a since-deleted user, as recorded."""
         value = value.strip()
         users = get_user_model().objects
         user_id = users.filter(users.email_matches(value)).values_list("pk", flat=True).first()
         if user_id is not None:
             return queryset.filter(actor_id=user_id)
+        matching = users_matching(value)
+        if matching.exists():
+            return queryset.filter(actor_id__in=matching.values("pk"))
         return queryset.filter(actor_label__iexact=value)
 
 
 class SystemLogFilter(_DateRangeMixin):
     level = django_filters.MultipleChoiceFilter(
-        choices=LogLevel.choices, widget=forms.CheckboxSelectMultiple, label="Levels"
+        choices=LogLevel.choices, widget=forms.CheckboxSelectMultiple, label=_("Levels")
     )
     logger = django_filters.CharFilter(
-        label="Logger", widget=forms.TextInput(attrs={"placeholder": "e.g. billing.services"})
+        label=_("Logger"), widget=forms.TextInput(attrs={"placeholder": _("e.g. billing.services")})
     )
-    request_id = django_filters.CharFilter(label="Request id", max_length=64)
+    request_id = django_filters.CharFilter(label=_("Request id"), max_length=64)
 
     class Meta:
         model = SystemLog

@@ -33,7 +33,10 @@ def redact(changes: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def entity_label(instance_or_model) -> str:
+ENTITY_LABEL_LENGTH = AuditLog._meta.get_field("entity_label").max_length or 200
+
+
+def entity_type_of(instance_or_model) -> str:
     """``app_label.model_name`` of a model instance or class, as stored in ``entity_type``."""
     return instance_or_model._meta.label_lower
 
@@ -53,12 +56,14 @@ def audit_record(
     entity: models.Model | None = None,
     entity_type: str = "",
     entity_id: str | int = "",
+    entity_label: str = "",
     changes: dict[str, Any] | None = None,
     actor=None,
 ) -> AuditLog:
     """Writes one audit event and returns it.
 
-    ``entity`` (an instance) or ``entity_type``/``entity_id`` names what was acted on. ``changes`` maps a
+    ``entity`` (an instance) or ``entity_type``/``entity_id`` (and ``entity_label``, what it is called)
+    names what was acted on. ``changes`` maps a
     field to ``[before, after]`` (or holds the event's details); secret values are redacted. ``actor``
     defaults to the bound request's user, else the bound system label.
 
@@ -69,13 +74,14 @@ def audit_record(
     context = request_context.current()
     actor, actor_label = actor_identity(context, actor)
     if entity is not None:
-        entity_type, entity_id = entity_label(entity), entity.pk
+        entity_type, entity_id, entity_label = entity_type_of(entity), entity.pk, str(entity)
     return AuditLog.objects.create(
         action=action,
         actor=actor,
         actor_label=actor_label,
         entity_type=entity_type,
         entity_id=str(entity_id or ""),
+        entity_label=entity_label[:ENTITY_LABEL_LENGTH],
         changes=redact(changes or {}),
         ip_address=context.ip_address,
         user_agent=context.user_agent,
@@ -87,7 +93,7 @@ def audit_export_record(*, filters: dict[str, Any]) -> AuditLog:
     """Records that the bound user exported the audit trail, and with which filter."""
     return audit_record(
         action=AuditAction.EXPORT,
-        entity_type=entity_label(AuditLog),
+        entity_type=entity_type_of(AuditLog),
         changes={"filters": {name: str(value) for name, value in filters.items()}},
     )
 

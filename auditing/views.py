@@ -15,6 +15,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.rbac_catalog import EXPORT_AUDIT_LOG, VIEW_AUDIT_LOG, VIEW_SYSTEM_LOG
@@ -59,13 +60,15 @@ def audit_list(request):
 @permission_required(VIEW_AUDIT_LOG)
 def audit_detail(request, pk: int):
     event = get_object_or_404(selectors.audit_events(), pk=pk)
+    labels = presentation.Labels.for_events([event])
     return render(
         request,
         "auditing/audit_detail.html",
         {
             "event": event,
             "entity_name": presentation.entity_name(event.entity_type),
-            "diff": presentation.diff_rows(event.entity_type, event.changes),
+            "entity": presentation.entity_display(event, labels),
+            "diff": presentation.diff_rows(event.entity_type, event.changes, labels),
             "entity_admin_url": presentation.entity_admin_url(event.entity_type, event.entity_id),
         },
     )
@@ -77,6 +80,7 @@ def entity_history(request, entity_type: str, entity_id: str):
     if not ENTITY_TYPE.match(entity_type) or len(entity_id) > 64:
         raise Http404("No such entity.")
     page = _page(request, selectors.entity_history(entity_type=entity_type, entity_id=entity_id))
+    labels = presentation.Labels.for_events(page.rows)
     return render(
         request,
         "auditing/entity_history.html",
@@ -86,8 +90,13 @@ def entity_history(request, entity_type: str, entity_id: str):
             "entity_name": presentation.entity_name(entity_type),
             "entity_admin_url": presentation.entity_admin_url(entity_type, entity_id),
             "page": page,
+            "entity": presentation.entity_display(page.rows[0], labels) if page.rows else "",
             "events": [
-                {"event": event, "diff": presentation.diff_rows(event.entity_type, event.changes)}
+                {
+                    "event": event,
+                    "when": timezone.localtime(event.created_at),
+                    "diff": presentation.diff_rows(event.entity_type, event.changes, labels),
+                }
                 for event in page.rows
             ],
         },
@@ -100,7 +109,7 @@ def audit_export(request):
     """The current filter's events as CSV, newest first, streamed; the export itself is audited."""
     filterset = AuditLogFilter(_filter_data(request), queryset=AuditLog.objects.all())
     if not _usable(filterset):
-        messages.error(request, "Fix the filters before exporting.")
+        messages.error(request, _("Fix the filters before exporting."))
         return redirect(f"{reverse('auditing:audit_list')}?{_filter_query(request)}")
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
     audit_export_record(filters={key: value for key, value in cleaned.items() if value not in (None, "", [])})
@@ -115,7 +124,9 @@ def audit_export(request):
 @permission_required(VIEW_AUDIT_LOG)
 def audit_chain_verify(request):
     audit_chain_verify_task.delay()
-    messages.success(request, "Verification started: it seals what it can, then checks; the badge shows its verdict.")
+    messages.success(
+        request, _("Verification started: it seals what it can, then checks; the badge shows its verdict.")
+    )
     return redirect("auditing:audit_list")
 
 
@@ -203,7 +214,7 @@ def _page(request, queryset) -> selectors.KeysetPage:
     try:
         return selectors.keyset_page(queryset, before=request.GET.get("before", ""), after=request.GET.get("after", ""))
     except selectors.BadPageToken:
-        messages.warning(request, "That page link is not valid; showing the newest entries.")
+        messages.warning(request, _("That page link is not valid; showing the newest entries."))
         return selectors.keyset_page(queryset)
 
 
@@ -212,18 +223,20 @@ def _event_rows(events: list[AuditLog]) -> list[dict]:
     ``{% url %}`` and ``|date`` than in its query. Links are built from one reversed prefix."""
     detail_prefix = reverse("auditing:audit_detail", args=[0]).removesuffix("0/")
     history_prefix = reverse("auditing:entity_history", args=["x.y", "0"]).removesuffix("x.y/0/")
-    labels = dict(AuditAction.choices)
+    actions = dict(AuditAction.choices)
+    labels = presentation.Labels.for_events(events)
     return [
         {
             "event": event,
             "when": timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            "timezone": timezone.get_current_timezone_name(),
             "detail_url": f"{detail_prefix}{event.pk}/",
             "history_url": f"{history_prefix}{event.entity_type}/{urlquote(event.entity_id or '-')}/",
-            "entity": presentation.entity_name(event.entity_type) + (f" #{event.entity_id}" if event.entity_id else ""),
+            "entity": presentation.entity_display(event, labels),
             "actor": _actor_name(event),
-            "action": labels.get(event.action, event.action),
+            "action": actions.get(event.action, event.action),
             "action_class": event.action.lower(),
-            "summary": presentation.change_summary(event.entity_type, event.changes),
+            "summary": presentation.change_summary(event.entity_type, event.changes, labels),
         }
         for event in events
     ]

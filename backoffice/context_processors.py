@@ -1,25 +1,28 @@
-from django.urls import reverse
+"""What every page of the one shell (the admin's) needs: the areas for the sidebar, and on our own staff
+pages the admin's context, which the admin's views give their pages themselves."""
 
-from accounts.rbac_catalog import VIEW_AUDIT_LOG, VIEW_ROLE, VIEW_SYSTEM_LOG
+from django.contrib import admin
 
-# Our own staff pages in the top navigation: (label, URL name, permission needed to see the link).
-STAFF_PAGES = (
-    ("Overview", "backoffice:home", None),
-    ("Roles & access", "accounts:role_list", VIEW_ROLE),
-    ("Audit trail", "auditing:audit_list", VIEW_AUDIT_LOG),
-    ("System log", "auditing:systemlog_list", VIEW_SYSTEM_LOG),
-)
+from backoffice.navigation import areas_for_request, current_location
 
 
 def navigation(request):
-    """The staff pages the signed-in user may follow (``nav_items``), for every template."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    """The areas and pages the signed-in user may open (``nav_areas``) and where the page is in them
+    (``nav_location``). Both are computed when a template first uses them, once per request."""
+    return {
+        "nav_areas": lambda: areas_for_request(request),
+        "nav_location": lambda: current_location(request),
+    }
+
+
+def admin_shell(request):
+    """``admin.site.each_context(request)`` for pages the admin's views do not draw (the staff pages, the
+    error pages), so they stand in the same shell: sidebar, user tools, theme toggle.
+
+    Admin views give it themselves, so it is not computed twice there. Permission checks come from the
+    cached RBAC backend: no query is added.
+    """
+    match = getattr(request, "resolver_match", None)
+    if match is not None and admin.site.name in match.namespaces and match.url_name is not None:
         return {}
-    items = []
-    for label, url_name, permission in STAFF_PAGES:
-        if permission is None or user.has_perm(permission):
-            url = reverse(url_name)
-            items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
-    items[0]["active"] = request.path == "/"
-    return {"nav_items": items}
+    return admin.site.each_context(request)

@@ -1,33 +1,69 @@
-"""The back office's areas and the admin pages in each, filtered by what the user may see."""
+"""The back office's areas: the staff pages and admin pages in each, filtered by what the user may open.
 
-from dataclasses import dataclass
+One structure feeds the sidebar on every page (``templates/admin/nav_sidebar.html``), the breadcrumbs of
+the staff pages and the home page's cards. It is computed once per request and kept on the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from accounts.rbac_catalog import VIEW_AUDIT_LOG, VIEW_PERMISSION, VIEW_ROLE, VIEW_SYSTEM_LOG, VIEW_USER_ROLE
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+_REQUEST_ATTRIBUTE = "_backoffice_areas"
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    """One of our own staff pages, shown to whoever holds every permission its view requires.
+
+    ``replaces`` names the model ("app_label.ModelName") whose admin pages this page stands for: the
+    sidebar then lists the staff page only, not both.
+    """
+
+    label: StrOrPromise
+    url_name: str
+    permissions: tuple[str, ...]
+    replaces: str = ""
 
 
 @dataclass(frozen=True)
 class Area:
-    title: str
-    description: str
+    title: StrOrPromise
+    description: StrOrPromise
     models: tuple[str, ...]  # "app_label.ModelName"
+    staff_pages: tuple[StaffPage, ...] = field(default=())
 
 
 AREAS: tuple[Area, ...] = (
     Area(
-        "People & access",
-        "Users, roles and permissions, and what is sent to people.",
+        _("People & access"),
+        _("Users, roles and permissions, and what is sent to people."),
         ("accounts.User", "accounts.Role", "accounts.Permission", "accounts.UserRole", "accounts.Notification"),
+        # The permissions are those the views check (accounts.views).
+        (
+            StaffPage(_("Roles & access"), "accounts:role_list", (VIEW_ROLE,)),
+            StaffPage(_("Who has a permission"), "accounts:permission_holders", (VIEW_USER_ROLE, VIEW_PERMISSION)),
+        ),
     ),
     Area(
-        "Consultants",
-        "Consultants, their specialties and the services they offer.",
+        _("Consultants"),
+        _("Consultants, their specialties and the services they offer."),
         ("consultants.Consultant", "consultants.Specialty", "consultants.ServiceCategory", "consultants.Service"),
     ),
     Area(
-        "Sessions & deliverables",
-        "Bookings, and the reports, studies, articles and messages around them.",
+        _("Sessions & deliverables"),
+        _("Bookings, and the reports, studies, articles and messages around them."),
         (
             "consultants.Booking",
             "consultants.Report",
@@ -37,43 +73,92 @@ AREAS: tuple[Area, ...] = (
         ),
     ),
     Area(
-        "Billing",
-        "Commission rules, payments and refunds.",
+        _("Billing"),
+        _("Commission rules, payments and refunds."),
         ("billing.ServiceCommission", "billing.Payment", "billing.Refund"),
     ),
-    Area("Support desk", "Tickets and the conversation on them.", ("support.SupportTicket", "support.TicketComment")),
-    Area("Files", "Attachments of every kind of owner.", ("attachments.FileAttachment",)),
     Area(
-        "Audit & logs", "Who changed what, and what the system reported.", ("auditing.AuditLog", "auditing.SystemLog")
+        _("Support desk"),
+        _("Tickets and the conversation on them."),
+        ("support.SupportTicket", "support.TicketComment"),
     ),
-    Area("KPIs & backups", "Pre-computed metrics and database backups.", ("analytics.KPIMetric", "backups.Backup")),
+    Area(_("Files"), _("Attachments of every kind of owner."), ("attachments.FileAttachment",)),
+    Area(
+        _("Audit & logs"),
+        _("Who changed what, and what the system reported."),
+        ("auditing.AuditLog", "auditing.SystemLog"),
+        # The permissions are those the views check (auditing.views).
+        (
+            StaffPage(_("Audit trail"), "auditing:audit_list", (VIEW_AUDIT_LOG,), replaces="auditing.AuditLog"),
+            StaffPage(_("System log"), "auditing:systemlog_list", (VIEW_SYSTEM_LOG,), replaces="auditing.SystemLog"),
+        ),
+    ),
+    Area(
+        _("KPIs & backups"),
+        _("Pre-computed metrics and database backups."),
+        ("analytics.KPIMetric", "backups.Backup"),
+    ),
 )
 
 
 def areas_for_request(request) -> list[dict]:
-    """The areas with at least one admin page the requesting user may view, each listing only those.
+    """The areas with at least one page the requesting user may open, each listing only those.
 
-    Access is the admin's own answer (``has_view_permission``/``has_add_permission``, which defer to
-    ``user.has_perm``), so this page never shows a link the admin would then refuse.
+    Staff pages first (shown when ``user.has_perms`` grants what their view requires), then admin pages
+    (the admin's own ``has_view_permission``/``has_add_permission``, which defer to ``user.has_perm``), so
+    no link is shown that would then be refused. Each link says whether it is the page being shown
+    (``current``). Computed once per request: later calls return the same list.
     """
+    cached = getattr(request, _REQUEST_ATTRIBUTE, None)
+    if cached is None:
+        cached = _areas(request)
+        setattr(request, _REQUEST_ATTRIBUTE, cached)
+    return cached
+
+
+def current_location(request) -> dict | None:
+    """The area and link of the page being shown (``{"area": ..., "link": ...}``), if it is in the areas."""
+    for area in areas_for_request(request):
+        for link in area["links"]:
+            if link["current"]:
+                return {"area": area, "link": link}
+    return None
+
+
+def _areas(request) -> list[dict]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    path = request.path
     visible = []
     for area in AREAS:
-        links = []
-        for label in area.models:
-            model = apps.get_model(label)
-            model_admin = admin.site._registry.get(model)
-            if model_admin is None or not model_admin.has_view_permission(request):
-                continue
-            opts = model._meta
-            url_prefix = f"admin:{opts.app_label}_{opts.model_name}"
-            links.append(
-                {
-                    "label": opts.verbose_name_plural[:1].upper() + opts.verbose_name_plural[1:],
-                    "singular": opts.verbose_name,
-                    "changelist_url": reverse(f"{url_prefix}_changelist"),
-                    "add_url": reverse(f"{url_prefix}_add") if model_admin.has_add_permission(request) else None,
-                }
-            )
+        links = [_staff_link(page, path) for page in area.staff_pages if user.has_perms(page.permissions)]
+        replaced = {page.replaces for page in area.staff_pages}
+        links += [
+            link for label in area.models if label not in replaced and (link := _admin_link(request, label, path))
+        ]
         if links:
             visible.append({"title": area.title, "description": area.description, "links": links})
     return visible
+
+
+def _staff_link(page: StaffPage, path: str) -> dict:
+    url = reverse(page.url_name)
+    return {"label": page.label, "singular": page.label, "url": url, "add_url": None, "current": path.startswith(url)}
+
+
+def _admin_link(request, label: str, path: str) -> dict | None:
+    model = apps.get_model(label)
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None or not model_admin.has_view_permission(request):
+        return None
+    opts = model._meta
+    url_prefix = f"admin:{opts.app_label}_{opts.model_name}"
+    url = reverse(f"{url_prefix}_changelist")
+    return {
+        "label": capfirst(opts.verbose_name_plural),
+        "singular": opts.verbose_name,
+        "url": url,
+        "add_url": reverse(f"{url_prefix}_add") if model_admin.has_add_permission(request) else None,
+        "current": path.startswith(url),
+    }

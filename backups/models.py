@@ -1,35 +1,40 @@
 """Database backups: what was taken, where it went, and whether it worked."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
 
 class BackupType(models.TextChoices):
-    FULL = "FULL", "Full"
-    INCREMENTAL = "INCREMENTAL", "Incremental"
-    SCHEMA_ONLY = "SCHEMA_ONLY", "Schema only"
+    FULL = "FULL", _("Full")
+    INCREMENTAL = "INCREMENTAL", _("Incremental")
+    SCHEMA_ONLY = "SCHEMA_ONLY", _("Schema only")
 
 
 class BackupStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    RUNNING = "RUNNING", "Running"
-    SUCCEEDED = "SUCCEEDED", "Succeeded"
-    FAILED = "FAILED", "Failed"
+    PENDING = "PENDING", _("Pending")
+    RUNNING = "RUNNING", _("Running")
+    SUCCEEDED = "SUCCEEDED", _("Succeeded")
+    FAILED = "FAILED", _("Failed")
 
 
 class Backup(TimeStampedModel):
-    backup_type = models.CharField(max_length=16, choices=BackupType.choices)
-    status = models.CharField(max_length=16, choices=BackupStatus.choices, default=BackupStatus.PENDING)
-    location = models.CharField(max_length=500, blank=True)
-    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    checksum_sha256 = models.CharField(max_length=64, blank=True)
-    is_encrypted = models.BooleanField(default=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error_message = models.TextField(blank=True)
+    backup_type = models.CharField(verbose_name=_("backup type"), max_length=16, choices=BackupType.choices)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=BackupStatus.choices, default=BackupStatus.PENDING
+    )
+    location = models.CharField(verbose_name=_("location"), max_length=500, blank=True)
+    size_bytes = models.PositiveBigIntegerField(verbose_name=_("size bytes"), null=True, blank=True)
+    checksum_sha256 = models.CharField(verbose_name=_("checksum sha256"), max_length=64, blank=True)
+    is_encrypted = models.BooleanField(verbose_name=_("is encrypted"), default=False)
+    started_at = models.DateTimeField(verbose_name=_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
+    error_message = models.TextField(verbose_name=_("error message"), blank=True)
 
     class Meta:
+        verbose_name = _("backup")
+        verbose_name_plural = _("backups")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(

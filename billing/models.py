@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
@@ -16,17 +17,31 @@ class ServiceCommission(TimeStampedModel):
     """
 
     service = models.ForeignKey(
-        "consultants.Service", null=True, blank=True, on_delete=models.CASCADE, related_name="commissions"
+        "consultants.Service",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="commissions",
     )
     category = models.ForeignKey(
-        "consultants.ServiceCategory", null=True, blank=True, on_delete=models.CASCADE, related_name="commissions"
+        "consultants.ServiceCategory",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="commissions",
     )
-    rate_percent = models.DecimalField(max_digits=5, decimal_places=2)
-    effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True, help_text="Empty means open-ended.")
-    is_active = models.BooleanField(default=True)
+    rate_percent = models.DecimalField(verbose_name=_("rate percent"), max_digits=5, decimal_places=2)
+    effective_from = models.DateField(verbose_name=_("effective from"))
+    effective_to = models.DateField(
+        verbose_name=_("effective to"), null=True, blank=True, help_text=_("Empty means open-ended.")
+    )
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("service commission")
+        verbose_name_plural = _("service commissions")
         ordering = ["-effective_from"]
         constraints = [
             models.CheckConstraint(
@@ -60,11 +75,11 @@ class ServiceCommission(TimeStampedModel):
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    SUCCEEDED = "SUCCEEDED", "Succeeded"
-    FAILED = "FAILED", "Failed"
-    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED", "Partially refunded"
-    REFUNDED = "REFUNDED", "Refunded"
+    PENDING = "PENDING", _("Pending")
+    SUCCEEDED = "SUCCEEDED", _("Succeeded")
+    FAILED = "FAILED", _("Failed")
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED", _("Partially refunded")
+    REFUNDED = "REFUNDED", _("Refunded")
 
 
 def payment_currency_default() -> str:
@@ -79,17 +94,29 @@ def payment_currency_default() -> str:
 class Payment(TimeStampedModel):
     """A client's payment for a booking, split into the platform's fee and the consultant's share."""
 
-    booking = models.ForeignKey("consultants.Booking", on_delete=models.PROTECT, related_name="payments")
-    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default=payment_currency_default)
-    status = models.CharField(max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
-    platform_fee = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    consultant_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    provider_reference = models.CharField(max_length=100, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    booking = models.ForeignKey(
+        "consultants.Booking", verbose_name=_("booking"), on_delete=models.PROTECT, related_name="payments"
+    )
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("payer"), on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField(verbose_name=_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(verbose_name=_("currency"), max_length=3, default=payment_currency_default)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    platform_fee = models.DecimalField(
+        verbose_name=_("platform fee"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    consultant_amount = models.DecimalField(
+        verbose_name=_("consultant amount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    provider_reference = models.CharField(verbose_name=_("provider reference"), max_length=100, blank=True)
+    paid_at = models.DateTimeField(verbose_name=_("paid at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_payment_amount_gt_0"),
@@ -119,25 +146,34 @@ class Payment(TimeStampedModel):
 
 
 class RefundStatus(models.TextChoices):
-    REQUESTED = "REQUESTED", "Requested"
-    APPROVED = "APPROVED", "Approved"
-    REJECTED = "REJECTED", "Rejected"
-    PROCESSED = "PROCESSED", "Processed"
+    REQUESTED = "REQUESTED", _("Requested")
+    APPROVED = "APPROVED", _("Approved")
+    REJECTED = "REJECTED", _("Rejected")
+    PROCESSED = "PROCESSED", _("Processed")
 
 
 class Refund(TimeStampedModel):
     """Money returned from a payment. The refunds of a payment never add up to more than the payment."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    reason = models.TextField()
-    status = models.CharField(max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(verbose_name=_("amount"), max_digits=12, decimal_places=2)
+    reason = models.TextField(verbose_name=_("reason"))
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
     )
-    processed_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    processed_at = models.DateTimeField(verbose_name=_("processed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_refund_amount_gt_0"),

@@ -15,6 +15,7 @@ app.autodiscover_tasks()
 # Every periodic job is listed here and nowhere else. Later capabilities add their entries.
 app.conf.beat_schedule = {
     "user-roles-expiry": {"task": "accounts.tasks.user_roles_expiry_task", "schedule": 15 * 60},
+    "user-sessions-cleanup": {"task": "accounts.tasks.user_sessions_cleanup_task", "schedule": crontab(minute=23)},
     "system-logs-cleanup": {"task": "auditing.tasks.system_logs_cleanup_task", "schedule": crontab(hour=3, minute=17)},
     # Seconds of sealing lag under normal load (decision 0016); a run finding nothing new costs two queries.
     "audit-rows-seal": {"task": "auditing.tasks.audit_rows_seal_task", "schedule": 5.0},

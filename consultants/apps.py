@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsultantsConfig(AppConfig):
     name = "consultants"
-    verbose_name = "Consultants"
+    verbose_name = _("Consultants")
 
     def ready(self):
         from consultants.ownership import CONSULTANT_OWNERSHIP

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
 from core.models import TimeStampedModel
@@ -11,12 +12,13 @@ from core.models import TimeStampedModel
 class Specialty(TimeStampedModel):
     """A field of expertise (Economic, Financial, ...). Names are unique regardless of case."""
 
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100)
+    slug = models.SlugField(verbose_name=_("slug"), max_length=100, unique=True)
 
     class Meta:
+        verbose_name = _("specialty")
+        verbose_name_plural = _("specialties")
         ordering = ["name"]
-        verbose_name_plural = "specialties"
         constraints = [models.UniqueConstraint(Lower("name"), name="consultants_specialty_name_ci_unique")]
 
     def __str__(self):
@@ -24,15 +26,21 @@ class Specialty(TimeStampedModel):
 
 
 class Consultant(TimeStampedModel):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consultant")
-    bio = models.TextField(blank=True)
-    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    is_verified = models.BooleanField(default=False, db_index=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="consultant"
+    )
+    bio = models.TextField(verbose_name=_("bio"), blank=True)
+    hourly_rate = models.DecimalField(verbose_name=_("hourly rate"), max_digits=10, decimal_places=2, default=0)
+    is_verified = models.BooleanField(verbose_name=_("is verified"), default=False, db_index=True)
     # Legacy free-form list of expertise names, kept only as the source of `migrate_expertise_fields`.
-    expertise_fields = models.JSONField(default=list, blank=True)
-    specialties = models.ManyToManyField(Specialty, through="ConsultantSpecialty", related_name="consultants")
+    expertise_fields = models.JSONField(verbose_name=_("expertise fields"), default=list, blank=True)
+    specialties = models.ManyToManyField(
+        Specialty, verbose_name=_("specialties"), through="ConsultantSpecialty", related_name="consultants"
+    )
 
     class Meta:
+        verbose_name = _("consultant")
+        verbose_name_plural = _("consultants")
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(hourly_rate__gte=0), name="consultants_consultant_rate_gte_0"),
@@ -43,12 +51,17 @@ class Consultant(TimeStampedModel):
 
 
 class ConsultantSpecialty(models.Model):
-    consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="consultant_specialties")
-    specialty = models.ForeignKey(Specialty, on_delete=models.CASCADE, related_name="consultant_specialties")
-    created_at = models.DateTimeField(auto_now_add=True)
+    consultant = models.ForeignKey(
+        Consultant, verbose_name=_("consultant"), on_delete=models.CASCADE, related_name="consultant_specialties"
+    )
+    specialty = models.ForeignKey(
+        Specialty, verbose_name=_("specialty"), on_delete=models.CASCADE, related_name="consultant_specialties"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "consultant specialties"
+        verbose_name = _("consultant specialty")
+        verbose_name_plural = _("consultant specialties")
         constraints = [
             models.UniqueConstraint(
                 fields=["consultant", "specialty"], name="consultants_consultantspecialty_pair_uniq"
@@ -60,27 +73,34 @@ class ConsultantSpecialty(models.Model):
 
 
 class ServiceCategory(TimeStampedModel):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
+    slug = models.SlugField(verbose_name=_("slug"), max_length=100, unique=True)
 
     class Meta:
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
         ordering = ["name"]
-        verbose_name_plural = "service categories"
 
     def __str__(self):
         return self.name
 
 
 class Service(TimeStampedModel):
-    consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="services")
-    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="services")
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    price = models.DecimalField(max_digits=10, decimal_places=2)
-    duration_minutes = models.PositiveIntegerField(default=60)
-    is_active = models.BooleanField(default=True, db_index=True)
+    consultant = models.ForeignKey(
+        Consultant, verbose_name=_("consultant"), on_delete=models.CASCADE, related_name="services"
+    )
+    category = models.ForeignKey(
+        ServiceCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="services"
+    )
+    title = models.CharField(verbose_name=_("title"), max_length=200)
+    description = models.TextField(verbose_name=_("description"), blank=True)
+    price = models.DecimalField(verbose_name=_("price"), max_digits=10, decimal_places=2)
+    duration_minutes = models.PositiveIntegerField(verbose_name=_("duration minutes"), default=60)
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True, db_index=True)
 
     class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="consultants_service_price_gte_0"),
@@ -94,26 +114,34 @@ class Service(TimeStampedModel):
 
 
 class BookingStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    CONFIRMED = "CONFIRMED", "Confirmed"
-    COMPLETED = "COMPLETED", "Completed"
-    CANCELLED = "CANCELLED", "Cancelled"
-    NO_SHOW = "NO_SHOW", "No show"
+    PENDING = "PENDING", _("Pending")
+    CONFIRMED = "CONFIRMED", _("Confirmed")
+    COMPLETED = "COMPLETED", _("Completed")
+    CANCELLED = "CANCELLED", _("Cancelled")
+    NO_SHOW = "NO_SHOW", _("No show")
 
 
 class Booking(TimeStampedModel):
     """A session a client booked with a consultant for one of their services."""
 
-    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
-    consultant = models.ForeignKey(Consultant, on_delete=models.PROTECT, related_name="bookings")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
-    scheduled_at = models.DateTimeField()
-    status = models.CharField(max_length=16, choices=BookingStatus.choices, default=BookingStatus.PENDING)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("client"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    consultant = models.ForeignKey(
+        Consultant, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="bookings")
+    scheduled_at = models.DateTimeField(verbose_name=_("scheduled at"))
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.PENDING
+    )
     # The price agreed at booking time; the service's price may change later.
-    price = models.DecimalField(max_digits=10, decimal_places=2)
-    notes = models.TextField(blank=True)
+    price = models.DecimalField(verbose_name=_("price"), max_digits=10, decimal_places=2)
+    notes = models.TextField(verbose_name=_("notes"), blank=True)
 
     class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         ordering = ["-scheduled_at"]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="consultants_booking_price_gte_0"),
@@ -135,24 +163,34 @@ class Booking(TimeStampedModel):
 
 
 class DeliverableStatus(models.TextChoices):
-    DRAFT = "DRAFT", "Draft"
-    SUBMITTED = "SUBMITTED", "Submitted"
-    DELIVERED = "DELIVERED", "Delivered"
-    ARCHIVED = "ARCHIVED", "Archived"
+    DRAFT = "DRAFT", _("Draft")
+    SUBMITTED = "SUBMITTED", _("Submitted")
+    DELIVERED = "DELIVERED", _("Delivered")
+    ARCHIVED = "ARCHIVED", _("Archived")
 
 
 class Report(TimeStampedModel):
     """A consultant's written report for a client, usually after a session."""
 
-    consultant = models.ForeignKey(Consultant, on_delete=models.PROTECT, related_name="reports")
-    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports")
-    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=DeliverableStatus.choices, default=DeliverableStatus.DRAFT)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    consultant = models.ForeignKey(
+        Consultant, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="reports"
+    )
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("client"), on_delete=models.PROTECT, related_name="reports"
+    )
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    title = models.CharField(verbose_name=_("title"), max_length=200)
+    body = models.TextField(verbose_name=_("body"), blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=DeliverableStatus.choices, default=DeliverableStatus.DRAFT
+    )
+    delivered_at = models.DateTimeField(verbose_name=_("delivered at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "-created_at"], name="consultants_report_status_idx")]
 
@@ -163,21 +201,35 @@ class Report(TimeStampedModel):
 class FeasibilityStudy(TimeStampedModel):
     """A feasibility study a consultant prepares for a client's project."""
 
-    consultant = models.ForeignKey(Consultant, on_delete=models.PROTECT, related_name="feasibility_studies")
-    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="feasibility_studies")
-    booking = models.ForeignKey(
-        Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="feasibility_studies"
+    consultant = models.ForeignKey(
+        Consultant, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="feasibility_studies"
     )
-    title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True)
-    body = models.TextField(blank=True)
-    estimated_budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    status = models.CharField(max_length=16, choices=DeliverableStatus.choices, default=DeliverableStatus.DRAFT)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("client"), on_delete=models.PROTECT, related_name="feasibility_studies"
+    )
+    booking = models.ForeignKey(
+        Booking,
+        verbose_name=_("booking"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feasibility_studies",
+    )
+    title = models.CharField(verbose_name=_("title"), max_length=200)
+    summary = models.TextField(verbose_name=_("summary"), blank=True)
+    body = models.TextField(verbose_name=_("body"), blank=True)
+    estimated_budget = models.DecimalField(
+        verbose_name=_("estimated budget"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=DeliverableStatus.choices, default=DeliverableStatus.DRAFT
+    )
+    delivered_at = models.DateTimeField(verbose_name=_("delivered at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("feasibility study")
+        verbose_name_plural = _("feasibility studies")
         ordering = ["-created_at"]
-        verbose_name_plural = "feasibility studies"
         indexes = [models.Index(fields=["status", "-created_at"], name="consultants_feas_status_idx")]
         constraints = [
             models.CheckConstraint(
@@ -191,22 +243,26 @@ class FeasibilityStudy(TimeStampedModel):
 
 
 class ArticleStatus(models.TextChoices):
-    DRAFT = "DRAFT", "Draft"
-    PUBLISHED = "PUBLISHED", "Published"
-    ARCHIVED = "ARCHIVED", "Archived"
+    DRAFT = "DRAFT", _("Draft")
+    PUBLISHED = "PUBLISHED", _("Published")
+    ARCHIVED = "ARCHIVED", _("Archived")
 
 
 class Article(TimeStampedModel):
     """A consultant's publication, readable by clients once published."""
 
-    author = models.ForeignKey(Consultant, on_delete=models.PROTECT, related_name="articles")
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
-    body = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
+    author = models.ForeignKey(Consultant, verbose_name=_("author"), on_delete=models.PROTECT, related_name="articles")
+    title = models.CharField(verbose_name=_("title"), max_length=200)
+    slug = models.SlugField(verbose_name=_("slug"), max_length=220, unique=True)
+    body = models.TextField(verbose_name=_("body"), blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
+    )
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "-published_at"], name="consultants_article_pub_idx")]
 
@@ -215,23 +271,36 @@ class Article(TimeStampedModel):
 
 
 class MessageStatus(models.TextChoices):
-    SENT = "SENT", "Sent"
-    DELIVERED = "DELIVERED", "Delivered"
-    READ = "READ", "Read"
+    SENT = "SENT", _("Sent")
+    DELIVERED = "DELIVERED", _("Delivered")
+    READ = "READ", _("Read")
 
 
 class Message(TimeStampedModel):
     """A message between two users, optionally about a booking."""
 
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_messages")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="received_messages")
-    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
-    status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.SENT)
-    read_at = models.DateTimeField(null=True, blank=True)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sender"), on_delete=models.CASCADE, related_name="sent_messages"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="received_messages",
+    )
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    subject = models.CharField(verbose_name=_("subject"), max_length=200, blank=True)
+    body = models.TextField(verbose_name=_("body"))
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=MessageStatus.choices, default=MessageStatus.SENT
+    )
+    read_at = models.DateTimeField(verbose_name=_("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["-created_at"]
         indexes = [
             # A user's inbox, newest first.
@@ -254,6 +323,8 @@ class BookingUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Booking, on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("booking user object permission")
+        verbose_name_plural = _("booking user object permissions")
         abstract = False
 
 
@@ -261,6 +332,8 @@ class ReportUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Report, on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("report user object permission")
+        verbose_name_plural = _("report user object permissions")
         abstract = False
 
 
@@ -268,4 +341,6 @@ class FeasibilityStudyUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(FeasibilityStudy, on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("feasibility study user object permission")
+        verbose_name_plural = _("feasibility study user object permissions")
         abstract = False

@@ -1,12 +1,18 @@
 """The product's admin site: its name, and who may enter at all."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from core.admin_saves import service_timestamps_made_readonly, unchanged_saves_skipped
 from core.admin_widgets import autocomplete_made_safe
 
 
@@ -28,11 +34,13 @@ class BackOfficeAdminSite(admin.AdminSite):
     def site_title(self) -> str:  # type: ignore[override]
         return settings.PRODUCT_NAME
 
-    index_title = "Administration"
+    index_title = _("Administration")
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Registers as usual, then points every object's "History" at its audit trail and makes its
-        autocompletes re-render safely whatever was posted (``core.admin_widgets``).
+        """Registers as usual, then points every object's "History" at its audit trail, makes its
+        autocompletes re-render safely whatever was posted (``core.admin_widgets``), shows the timestamps
+        services own read-only and saves a row only when its form changed (``core.admin_saves``), on the
+        admin and its inlines.
 
         Django's history page lists the admin's own LogEntry rows, which miss every change made
         elsewhere; the audit trail has them all (``auditing:entity_history``, which checks access).
@@ -44,6 +52,19 @@ class BackOfficeAdminSite(admin.AdminSite):
                 # Replaced on the instance, so every admin gets it whatever its class defines.
                 model_admin.history_view = _audit_history(model_admin)  # type: ignore[method-assign]
                 autocomplete_made_safe(model_admin)
+                service_timestamps_made_readonly(model_admin)
+                unchanged_saves_skipped(model_admin)
+                model_admin.get_inline_instances = _inlines_with_readonly_timestamps(  # type: ignore[method-assign]
+                    model_admin.get_inline_instances
+                )
+
+    def login(self, request, extra_context=None):
+        """The admin's sign-in, landing on the staff overview (``/``) unless a page asked for it: the
+        overview is the one page every staff member may open, including one with no role yet (it says
+        so and names who can grant access), where the admin index would refuse them."""
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            extra_context = {REDIRECT_FIELD_NAME: reverse("backoffice:home"), **(extra_context or {})}
+        return super().login(request, extra_context)
 
     def has_permission(self, request) -> bool:
         user = request.user
@@ -53,6 +74,17 @@ class BackOfficeAdminSite(admin.AdminSite):
             and not getattr(user, "is_suspended", False)
             and (user.is_superuser or user.get_all_permissions())
         )
+
+
+def _inlines_with_readonly_timestamps(get_inline_instances):
+    @wraps(get_inline_instances)
+    def inline_instances(request, obj=None):
+        instances = get_inline_instances(request, obj)
+        for inline in instances:
+            service_timestamps_made_readonly(inline)
+        return instances
+
+    return inline_instances
 
 
 def _audit_history(model_admin: admin.ModelAdmin):

@@ -1,10 +1,13 @@
 """Admin for the support desk: tickets and the conversation on them."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserStatus
 from accounts.rbac_catalog import ACT_FOR_USER, ASSIGN_TICKET
+from accounts.selectors import users_matching
 from core.admin_performance import LargeTableAdminMixin
+from core.admin_search import PeopleSearchAdminMixin
 from core.owner_fields import OwnerField, OwnerFieldsAdminMixin
 from support.models import SupportTicket, TicketComment
 from support.services import ticket_assign
@@ -19,13 +22,16 @@ class TicketCommentInline(admin.StackedInline):
 
 
 @admin.register(SupportTicket)
-class SupportTicketAdmin(OwnerFieldsAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
+class SupportTicketAdmin(PeopleSearchAdminMixin, OwnerFieldsAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     # Raising a ticket for a client who phoned in is acting for them: it takes `accounts.act_for_user`.
     owner_fields = (OwnerField("requester", permission=ACT_FOR_USER.codename),)
     list_display = ("reference", "subject", "requester", "assignee", "status", "priority", "created_at")
     list_filter = ("status", "priority")
     date_hierarchy = "created_at"
     search_fields = ("=reference", "subject", "=requester__email")
+    people_search_fields = ("requester",)
+    people_matching = staticmethod(users_matching)
+    search_help_text = _("A reference, words of the subject, or part of the requester's name or e-mail.")
     autocomplete_fields = ("requester", "assignee")
     list_select_related = ("requester", "assignee")
     readonly_fields = ("reference", "created_at", "updated_at")

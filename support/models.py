@@ -4,23 +4,24 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
 from core.models import TimeStampedModel
 
 
 class TicketStatus(models.TextChoices):
-    OPEN = "OPEN", "Open"
-    IN_PROGRESS = "IN_PROGRESS", "In progress"
-    RESOLVED = "RESOLVED", "Resolved"
-    CLOSED = "CLOSED", "Closed"
+    OPEN = "OPEN", _("Open")
+    IN_PROGRESS = "IN_PROGRESS", _("In progress")
+    RESOLVED = "RESOLVED", _("Resolved")
+    CLOSED = "CLOSED", _("Closed")
 
 
 class TicketPriority(models.TextChoices):
-    LOW = "LOW", "Low"
-    MEDIUM = "MEDIUM", "Medium"
-    HIGH = "HIGH", "High"
-    URGENT = "URGENT", "Urgent"
+    LOW = "LOW", _("Low")
+    MEDIUM = "MEDIUM", _("Medium")
+    HIGH = "HIGH", _("High")
+    URGENT = "URGENT", _("Urgent")
 
 
 # Crockford's base32 without look-alike characters, so a reference read over the phone is unambiguous.
@@ -40,22 +41,37 @@ class SupportTicketQuerySet(models.QuerySet):
 
 
 class SupportTicket(TimeStampedModel):
-    reference = models.CharField(max_length=20, unique=True, default=generate_ticket_reference, editable=False)
-    subject = models.CharField(max_length=200)
-    description = models.TextField()
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets")
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    reference = models.CharField(
+        verbose_name=_("reference"), max_length=20, unique=True, default=generate_ticket_reference, editable=False
     )
-    status = models.CharField(max_length=16, choices=TicketStatus.choices, default=TicketStatus.OPEN)
-    priority = models.CharField(max_length=16, choices=TicketPriority.choices, default=TicketPriority.MEDIUM)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(verbose_name=_("subject"), max_length=200)
+    description = models.TextField(verbose_name=_("description"))
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.OPEN
+    )
+    priority = models.CharField(
+        verbose_name=_("priority"), max_length=16, choices=TicketPriority.choices, default=TicketPriority.MEDIUM
+    )
+    first_response_at = models.DateTimeField(verbose_name=_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
 
     objects = SupportTicketQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("support ticket")
+        verbose_name_plural = _("support tickets")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -70,6 +86,12 @@ class SupportTicket(TimeStampedModel):
             models.Index(fields=["status", "priority", "-created_at"], name="support_ticket_queue_idx"),
             # An agent's own queue.
             models.Index(fields=["assignee", "status"], name="support_ticket_assignee_idx"),
+            # Overdue tickets (open longer than SUPPORT_TICKET_OVERDUE_HOURS): the overview counts them.
+            models.Index(
+                fields=["created_at"],
+                name="support_ticket_open_age_idx",
+                condition=models.Q(status__in=["OPEN", "IN_PROGRESS"]),
+            ),
         ]
 
     def __str__(self):
@@ -79,12 +101,18 @@ class SupportTicket(TimeStampedModel):
 class TicketComment(TimeStampedModel):
     """A reply or an internal note on a ticket. Clients never see internal notes."""
 
-    ticket = models.ForeignKey(SupportTicket, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ticket_comments")
-    body = models.TextField()
-    is_internal = models.BooleanField(default=False)
+    ticket = models.ForeignKey(
+        SupportTicket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="ticket_comments"
+    )
+    body = models.TextField(verbose_name=_("body"))
+    is_internal = models.BooleanField(verbose_name=_("is internal"), default=False)
 
     class Meta:
+        verbose_name = _("ticket comment")
+        verbose_name_plural = _("ticket comments")
         ordering = ["created_at"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="support_comment_thread_idx")]
 
@@ -97,4 +125,6 @@ class SupportTicketUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(SupportTicket, on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("support ticket user object permission")
+        verbose_name_plural = _("support ticket user object permissions")
         abstract = False

@@ -19,6 +19,7 @@ RBAC lock, and writes its audit event there. The invariants:
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Permission, Role, RolePermission, User, UserRole, UserStatus
 from accounts.rbac_catalog import MANAGE_ROLES, NEVER_GRANTED, SUPER_ADMIN, resource_action_from_codename
@@ -28,7 +29,7 @@ from auditing.services import audit_record
 
 def _require_manage_roles(actor) -> None:
     if not actor.has_perm(MANAGE_ROLES):
-        raise PermissionDenied("You may not manage roles.")
+        raise PermissionDenied(gettext("You may not manage roles."))
 
 
 def _lock_rbac() -> None:
@@ -48,18 +49,18 @@ def _shown(codenames: list[str]) -> str:
     return ", ".join(codenames[:5]) + ("…" if len(codenames) > 5 else "")
 
 
-def _require_holds(actor, codenames: set[str], doing: str) -> None:
+def _require_holds(actor, codenames: set[str], refusal: str, **params) -> None:
+    """Raises ``ValidationError`` with ``refusal`` (formatted with ``params`` and ``%(missing)s``, the
+    permissions lacking) unless ``actor`` holds every one of ``codenames``."""
     if missing := _missing(actor, codenames):
-        raise ValidationError(
-            f"You cannot {doing}: it involves permissions you do not hold ({_shown(missing)}).", "escalation"
-        )
+        raise ValidationError(refusal % {**params, "missing": _shown(missing)}, "escalation")
 
 
 def _current_role(role: Role) -> Role:
     """``role`` as committed, read under the RBAC lock; ``ValidationError`` if it was deleted meanwhile."""
     current = Role.objects.select_for_update().filter(pk=role.pk).first()
     if current is None:
-        raise ValidationError("This role no longer exists.", code="role_gone")
+        raise ValidationError(gettext("This role no longer exists."), code="role_gone")
     return current
 
 
@@ -67,12 +68,17 @@ def _active_holders():
     return UserRole.objects.active().filter(user__is_active=True, user__status=UserStatus.ACTIVE)
 
 
+# Formatted with %(permission)s, the permission that manages roles, when raised.
 INVARIANT_MESSAGES = {
-    "last_super_admin": "At least one active SUPER_ADMIN without an expiry must remain; "
-    "grant the role to someone else first.",
-    "lasting_role_manager": f"At least one active SUPER_ADMIN without an expiry must remain able to manage roles "
-    f"(“{MANAGE_ROLES}”).",
-    "lockout": f"Nobody would be left able to manage roles; keep “{MANAGE_ROLES}” on at least one held role.",
+    "last_super_admin": gettext_lazy(
+        "At least one active SUPER_ADMIN without an expiry must remain; grant the role to someone else first."
+    ),
+    "lasting_role_manager": gettext_lazy(
+        "At least one active SUPER_ADMIN without an expiry must remain able to manage roles (“%(permission)s”)."
+    ),
+    "lockout": gettext_lazy(
+        "Nobody would be left able to manage roles; keep “%(permission)s” on at least one held role."
+    ),
 }
 
 
@@ -105,7 +111,7 @@ def _invariants_held(*, without_user_id: int | None = None) -> set[str]:
 def _require_kept(before: set[str]) -> None:
     """Raises ``ValidationError`` (rolling the change back) if the change broke an invariant that held."""
     for code in sorted(before - _invariants_held()):
-        raise ValidationError(INVARIANT_MESSAGES[code], code)
+        raise ValidationError(INVARIANT_MESSAGES[code] % {"permission": MANAGE_ROLES}, code)
 
 
 def role_codenames(*, role: Role) -> set[str]:
@@ -138,13 +144,16 @@ def role_edit_refusal(*, role: Role, actor) -> str | None:
     """
     if role.is_system:
         if missing := _missing(actor, grantable_codenames()):
-            return (
-                f"{role.name} is a system role: only someone holding every permission, as {SUPER_ADMIN} does, "
-                f"may change it (you do not hold {_shown(missing)})."
-            )
+            return gettext(
+                "%(role)s is a system role: only someone holding every permission, as %(super_admin)s does, "
+                "may change it (you do not hold %(missing)s)."
+            ) % {"role": role.name, "super_admin": SUPER_ADMIN, "missing": _shown(missing)}
         return None
     if missing := _missing(actor, role_codenames(role=role)):
-        return f"{role.name} holds permissions you do not hold ({_shown(missing)}), so you cannot change it."
+        return gettext("%(role)s holds permissions you do not hold (%(missing)s), so you cannot change it.") % {
+            "role": role.name,
+            "missing": _shown(missing),
+        }
     return None
 
 
@@ -175,7 +184,9 @@ def role_update(*, role: Role, name: str, description: str, actor) -> Role:
     role = _current_role(role)
     name = name.strip().upper()
     if role.is_system and name != role.name:
-        raise ValidationError(f"{role.name} is a system role; it cannot be renamed.", code="system_role")
+        raise ValidationError(
+            gettext("%(role)s is a system role; it cannot be renamed.") % {"role": role.name}, code="system_role"
+        )
     _require_may_edit(actor, role)
     changes = {
         field: [getattr(role, field), value]
@@ -203,8 +214,15 @@ def role_delete(*, role: Role, actor) -> None:
     invariants = _invariants_held()
     role = _current_role(role)
     if role.is_system:
-        raise ValidationError(f"{role.name} is a system role; it cannot be deleted.", code="system_role")
-    _require_holds(actor, role_codenames(role=role), f"delete {role.name}")
+        raise ValidationError(
+            gettext("%(role)s is a system role; it cannot be deleted.") % {"role": role.name}, code="system_role"
+        )
+    _require_holds(
+        actor,
+        role_codenames(role=role),
+        gettext("You cannot delete %(role)s: it involves permissions you do not hold (%(missing)s)."),
+        role=role.name,
+    )
     role.delete()  # the capture triggers record the role and each assignment it takes along
     _require_kept(invariants)
 
@@ -227,13 +245,15 @@ def role_permissions_set(*, role: Role, permission_ids: set[int], actor) -> tupl
     invariants = _invariants_held()
     known = {p.pk: p for p in Permission.objects.filter(pk__in=permission_ids)}
     if unknown := set(permission_ids) - set(known):
-        raise ValidationError(f"Unknown permissions: {sorted(unknown)}.", code="unknown_permission")
+        raise ValidationError(
+            gettext("Unknown permissions: %(ids)s.") % {"ids": sorted(unknown)}, code="unknown_permission"
+        )
     current = {p.pk: p for p in Permission.objects.filter(role_permissions__role=role)}
     added, removed = set(known) - set(current), set(current) - set(known)
     if removed and role_keeps_every_permission(role=role):
         raise ValidationError(
-            f"{role.name} always holds every permission; nothing can be removed from it "
-            f"({_shown(sorted(current[pk].codename for pk in removed))}).",
+            gettext("%(role)s always holds every permission; nothing can be removed from it (%(removed)s).")
+            % {"role": role.name, "removed": _shown(sorted(current[pk].codename for pk in removed))},
             code="super_admin_complete",
         )
     _require_may_edit(actor, role)  # every permission it holds before the change
@@ -241,11 +261,17 @@ def role_permissions_set(*, role: Role, permission_ids: set[int], actor) -> tupl
         return added, removed
     if forbidden := sorted(known[pk].codename for pk in added if known[pk].codename in NEVER_GRANTED):
         raise ValidationError(
-            f"No role may hold {', '.join(forbidden)}: the audit trail is written only by the application.",
+            gettext("No role may hold %(permissions)s: the audit trail is written only by the application.")
+            % {"permissions": ", ".join(forbidden)},
             code="never_granted",
         )
     # What it holds after the change is what it held (checked above) less the removed, plus these.
-    _require_holds(actor, {known[pk].codename for pk in added}, f"add these permissions to {role.name}")
+    _require_holds(
+        actor,
+        {known[pk].codename for pk in added},
+        gettext("You cannot add these permissions to %(role)s: it involves permissions you do not hold (%(missing)s)."),
+        role=role.name,
+    )
     role.role_permissions.filter(permission_id__in=removed).delete()
     RolePermission.objects.bulk_create([RolePermission(role=role, permission_id=pk) for pk in sorted(added)])
     _require_kept(invariants)
@@ -274,12 +300,19 @@ def user_role_grant(*, user: User, role: Role, expires_at=None, actor) -> UserRo
     _require_manage_roles(actor)
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
-        raise ValidationError("The expiry must be in the future.", code="expiry_in_past")
+        raise ValidationError(gettext("The expiry must be in the future."), code="expiry_in_past")
     if user.pk == actor.pk:
-        raise ValidationError("You cannot grant or extend your own roles; ask another administrator.", "self_grant")
+        raise ValidationError(
+            gettext("You cannot grant or extend your own roles; ask another administrator."), "self_grant"
+        )
     _lock_rbac()
     invariants = _invariants_held()
-    _require_holds(actor, role_codenames(role=role), f"grant {role.name}")
+    _require_holds(
+        actor,
+        role_codenames(role=role),
+        gettext("You cannot grant %(role)s: it involves permissions you do not hold (%(missing)s)."),
+        role=role.name,
+    )
     assignment = UserRole.objects.select_for_update().filter(user=user, role=role).first()
     if assignment is None:
         assignment = UserRole(user=user, role=role, assigned_by=actor, assigned_at=now, expires_at=expires_at)
@@ -304,8 +337,13 @@ def user_role_revoke(*, assignment: UserRole, actor) -> None:
     invariants = _invariants_held()
     assignment = UserRole.objects.select_related("role", "user").get(pk=assignment.pk)
     if assignment.user_id == actor.pk:
-        raise ValidationError("You cannot revoke your own roles; ask another administrator.", "self_revoke")
-    _require_holds(actor, role_codenames(role=assignment.role), f"revoke {assignment.role.name}")
+        raise ValidationError(gettext("You cannot revoke your own roles; ask another administrator."), "self_revoke")
+    _require_holds(
+        actor,
+        role_codenames(role=assignment.role),
+        gettext("You cannot revoke %(role)s: it involves permissions you do not hold (%(missing)s)."),
+        role=assignment.role.name,
+    )
     assignment.delete()
     _require_kept(invariants)
 
@@ -317,7 +355,7 @@ def user_access_change_check(*, user: User, actor, new_status: str, new_is_activ
     """
     if new_status == UserStatus.ACTIVE and new_is_active:
         return
-    _require_removable(user=user, actor=actor, doing="suspend or deactivate", done="suspended or deactivated")
+    _require_removable(user=user, actor=actor, refusals=_SUSPENSION_REFUSALS)
 
 
 def user_delete_check(*, user: User, actor) -> None:
@@ -325,17 +363,36 @@ def user_delete_check(*, user: User, actor) -> None:
 
     Takes the RBAC lock: call inside the deleting transaction, before deleting.
     """
-    _require_removable(user=user, actor=actor, doing="delete", done="deleted")
+    _require_removable(user=user, actor=actor, refusals=_DELETION_REFUSALS)
 
 
-def _require_removable(*, user: User, actor, doing: str, done: str) -> None:
+# What ``_require_removable`` says, by reason, formatted with %(user)s (and %(missing)s for "escalation").
+_SUSPENSION_REFUSALS = {
+    "self_suspend": gettext_lazy("You cannot suspend or deactivate yourself."),
+    "escalation": gettext_lazy(
+        "You cannot suspend or deactivate %(user)s: it involves permissions you do not hold (%(missing)s)."
+    ),
+    "last_super_admin": gettext_lazy(
+        "%(user)s is the last lasting SUPER_ADMIN and cannot be suspended or deactivated."
+    ),
+    "lockout": gettext_lazy("%(user)s is the last person able to manage roles and cannot be suspended or deactivated."),
+}
+_DELETION_REFUSALS = {
+    "self_suspend": gettext_lazy("You cannot delete yourself."),
+    "escalation": gettext_lazy("You cannot delete %(user)s: it involves permissions you do not hold (%(missing)s)."),
+    "last_super_admin": gettext_lazy("%(user)s is the last lasting SUPER_ADMIN and cannot be deleted."),
+    "lockout": gettext_lazy("%(user)s is the last person able to manage roles and cannot be deleted."),
+}
+
+
+def _require_removable(*, user: User, actor, refusals: dict) -> None:
     if user.pk == actor.pk:
-        raise ValidationError(f"You cannot {doing} yourself.", "self_suspend")
+        raise ValidationError(str(refusals["self_suspend"]), "self_suspend")
     _lock_rbac()
     held = set().union(*(role_codenames(role=a.role) for a in UserRole.objects.active().filter(user=user)))
-    _require_holds(actor, held, f"{doing} {user}")
+    _require_holds(actor, held, str(refusals["escalation"]), user=user)
     lost = _invariants_held() - _invariants_held(without_user_id=user.pk)
     if lost & {"last_super_admin", "lasting_role_manager"}:
-        raise ValidationError(f"{user} is the last lasting SUPER_ADMIN and cannot be {done}.", "last_super_admin")
+        raise ValidationError(refusals["last_super_admin"] % {"user": user}, "last_super_admin")
     if lost:
-        raise ValidationError(f"{user} is the last person able to manage roles and cannot be {done}.", "lockout")
+        raise ValidationError(refusals["lockout"] % {"user": user}, "lockout")

@@ -21,7 +21,16 @@ from core.seeding import SeedTally
 
 pytestmark = pytest.mark.django_db
 
-AUDIT_WRITES = {"auditing.add_auditlog", "auditing.change_auditlog", "auditing.delete_auditlog"}
+# Writing the trail, its seals, its verification runs or the system log by hand (pruning the log is allowed).
+AUDIT_WRITES = {
+    *(
+        f"auditing.{action}_{model}"
+        for action in ("add", "change", "delete")
+        for model in ("auditlog", "auditseal", "auditverification")
+    ),
+    "auditing.add_systemlog",
+    "auditing.change_systemlog",
+}
 
 
 def seed_rbac() -> RbacSeedResult:
@@ -138,7 +147,8 @@ def test_no_role_may_add_change_or_delete_audit_log_rows():
     seed_rbac()
 
     assert not RolePermission.objects.filter(
-        permission__resource="auditing.auditlog", permission__action__in=["add", "change", "delete"]
+        permission__resource__in=["auditing.auditlog", "auditing.auditseal", "auditing.auditverification"],
+        permission__action__in=["add", "change", "delete"],
     ).exists()
 
 

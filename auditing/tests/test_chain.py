@@ -15,7 +15,7 @@ from auditing.chain import audit_chain_last_verdict, audit_chain_verify
 from auditing.models import AuditAction, AuditLog, AuditSeal, AuditVerification
 from auditing.sealing import audit_rows_seal, audit_seal_status, seal_mac_valid
 from auditing.services import audit_record
-from auditing.tests.trail import audit_trail_empty
+from auditing.tests.trail import as_owner, audit_trail_empty
 
 pytestmark = pytest.mark.usefixtures("require_postgres")
 
@@ -29,17 +29,6 @@ def trail():
         audit_record(action=AuditAction.LOGIN, entity=role)
     audit_rows_seal()
     return list(AuditLog.objects.filter(id__gt=first).order_by("id").values_list("id", flat=True))
-
-
-def as_owner(*statements, params=()):
-    """What the tables' owner could do: switch the append-only guard off, run SQL, switch it back on."""
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE auditing_auditlog DISABLE TRIGGER auditing_auditlog_append_only")
-        cursor.execute("ALTER TABLE auditing_auditseal DISABLE TRIGGER auditing_auditseal_append_only")
-        for statement in statements:
-            cursor.execute(statement, params)
-        cursor.execute("ALTER TABLE auditing_auditlog ENABLE ALWAYS TRIGGER auditing_auditlog_append_only")
-        cursor.execute("ALTER TABLE auditing_auditseal ENABLE ALWAYS TRIGGER auditing_auditseal_append_only")
 
 
 RECOMPUTE_HASH = (

@@ -21,3 +21,14 @@ def audit_trail_empty() -> None:
         cursor.execute("TRUNCATE auditing_auditlog, auditing_auditseal")
         for table, trigger in guards:
             cursor.execute(f'ALTER TABLE "{table}" ENABLE ALWAYS TRIGGER "{trigger}"')
+
+
+def as_owner(*statements, params=()):
+    """What the tables' owner could do: switch the append-only guard off, run SQL, switch it back on."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE auditing_auditlog DISABLE TRIGGER auditing_auditlog_append_only")
+        cursor.execute("ALTER TABLE auditing_auditseal DISABLE TRIGGER auditing_auditseal_append_only")
+        for statement in statements:
+            cursor.execute(statement, params)
+        cursor.execute("ALTER TABLE auditing_auditlog ENABLE ALWAYS TRIGGER auditing_auditlog_append_only")
+        cursor.execute("ALTER TABLE auditing_auditseal ENABLE ALWAYS TRIGGER auditing_auditseal_append_only")

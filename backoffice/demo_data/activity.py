@@ -6,7 +6,7 @@ from accounts.models import Notification, NotificationChannel, NotificationStatu
 from auditing.models import LogLevel, SystemLog
 from backoffice.demo_data.context import DemoContext
 from backoffice.demo_data.network import ip_address, request_id, user_agent
-from backoffice.demo_data.vocabulary import NOTIFICATION_TITLES, SENTENCES, SYSTEM_LOGGERS, SYSTEM_MESSAGES, TRACEBACK
+from backoffice.demo_data.vocabulary import NOTIFICATION_TITLES, SENTENCES, SYSTEM_EVENTS, TRACEBACK
 
 NOTIFICATION_FIELDS = (
     "id", "user_id", "title", "body", "channel", "status", "sent_at", "read_at", "created_at", "updated_at",
@@ -58,10 +58,12 @@ def seed_system_logs(ctx: DemoContext) -> None:
 
 def _system_log_row(ctx: DemoContext, pk: int) -> tuple:
     level = ctx.rng.choices(_LEVELS, _LEVEL_WEIGHTS)[0]
-    logger = ctx.pick(SYSTEM_LOGGERS)
-    traceback = TRACEBACK if level in (LogLevel.ERROR, LogLevel.CRITICAL) and ctx.rng.random() < 0.7 else ""
+    logger, message = ctx.pick(SYSTEM_EVENTS[level])
+    # Only a failure that raised carries a traceback: a 500, a task that raised.
+    raised = message.startswith("Internal Server Error") or "raised unexpected" in message
+    traceback = TRACEBACK if raised else ""
     # Records raised while serving a request carry where it came from; background jobs have none.
-    from_request = not logger.endswith("tasks") and logger != "celery.worker"
+    from_request = logger.startswith("django.request") or logger.startswith("django.security")
     ip, agent, request = (ip_address(ctx), user_agent(ctx), request_id(ctx)) if from_request else (None, "", "")
     created = ctx.growing_moment(ctx.start, ctx.now - timedelta(minutes=1))
-    return (pk, level, logger, ctx.pick(SYSTEM_MESSAGES[level]), traceback, ip, agent, request, created)
+    return (pk, level, logger, message, traceback, ip, agent, request, created)

@@ -167,34 +167,41 @@ USER_AGENTS = (
     "ConsultingApp/3.4.0 (iOS 17.5)",
     "python-requests/2.32.3",
 )
-SYSTEM_LOGGERS = (
-    "billing.services",
-    "billing.tasks",
-    "support.services",
-    "accounts.backends",
-    "attachments.services",
-    "backups.tasks",
-    "analytics.tasks",
-    "accounts.tasks",
-    "django.request",
-    "celery.worker",
-)
-SYSTEM_MESSAGES = {
-    "INFO": ("Backup finished", "KPI computation finished", "Expired roles revoked", "Notifications delivered"),
+# System log records as the loggers that really write them would: Django's request and security
+# loggers, Celery's task tracer, and the audit trail's alerts (auditing.alerts). Only WARNING and worse
+# reach the system log (SYSTEM_LOG_LEVEL); INFO rows stand for a lowered threshold.
+SYSTEM_EVENTS = {
+    "INFO": (
+        ("celery.app.trace", "Task backups.tasks.backup_run_task[3f1c9a2e] succeeded in 41.2s"),
+        ("celery.app.trace", "Task analytics.tasks.kpi_compute_task[b7d2e410] succeeded in 3.8s"),
+        ("celery.app.trace", "Task accounts.tasks.role_expiry_task[9a41c7d3] succeeded in 0.4s"),
+    ),
     "WARNING": (
-        "Payment provider answered slowly (4.2s)",
-        "Login refused for a suspended user",
-        "Upload rejected: file too large",
-        "SMS provider rate limit reached, retrying",
-        "Ticket SLA about to be breached",
+        ("django.request", "Not Found: /admin/consultants/booking/99999/change/"),
+        ("django.request", "Forbidden (Permission denied): /staff/audit/"),
+        ("django.request", "Method Not Allowed (GET): /staff/audit/verify/"),
+        ("django.security.csrf", "Forbidden (CSRF token from POST incorrect.): /admin/billing/refund/12/change/"),
+        ("django.security.DisallowedHost", "Invalid HTTP_HOST header: 'scanner.example'."),
+        ("celery.worker.consumer.consumer", "consumer: Connection to broker lost. Trying to re-establish."),
     ),
     "ERROR": (
-        "Payment provider returned 502",
-        "Sending e-mail failed: connection reset",
-        "Thumbnail generation failed: cannot identify image file",
-        "Push delivery failed: token expired",
+        ("django.request", "Internal Server Error: /admin/billing/payment/1204/change/"),
+        ("django.request", "Service Unavailable: /staff/logs/"),
+        (
+            "celery.app.trace",
+            "Task accounts.tasks.notification_deliver_task[5e0d1c2b] raised unexpected: "
+            "SMTPServerDisconnected('Connection unexpectedly closed')",
+        ),
+        (
+            "celery.app.trace",
+            "Task backups.tasks.backup_run_task[c12f08aa] raised unexpected: OSError(28, 'No space left on device')",
+        ),
+        ("auditing.alerts", "Audit sealing is 412s behind (threshold 300s): 1,204 rows wait after the sealed head."),
     ),
-    "CRITICAL": ("Backup failed: disk full", "Database connection pool exhausted"),
+    "CRITICAL": (
+        ("auditing.alerts", "Audit trail verification failed: seal #88 does not match the rows it covers."),
+        ("django.db.backends", "Database connection pool exhausted"),
+    ),
 }
 TRACEBACK = (
     "Traceback (most recent call last):\n"

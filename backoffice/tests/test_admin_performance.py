@@ -10,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from auditing.models import AuditAction, AuditLog, SystemLog
-from auditing.tests.factories import AuditLogFactory, SystemLogFactory
+from accounts.models import Notification
+from accounts.tests.factories import NotificationFactory
+from auditing.models import AuditAction, AuditLog
+from auditing.tests.factories import AuditLogFactory
 from backoffice.tests.admin_rows import create_rows, large_table_models
 from consultants.models import Booking
 from consultants.tests.factories import BookingFactory, ServiceFactory
@@ -22,8 +24,9 @@ from core.testing import admin_url
 pytestmark = pytest.mark.django_db
 
 AUDIT_LOG_LIST = admin_url(AuditLog, "changelist")
-# Changelist tests use the system log: every other write adds rows to the audit trail, this one stays put.
-SYSTEM_LOG_LIST = admin_url(SystemLog, "changelist")
+# Changelist tests use notifications: a plain large table whose rows only their factory writes here (the
+# audit trail and the system log are read on the staff pages, where the admin sends them).
+NOTIFICATION_LIST = admin_url(Notification, "changelist")
 BOOKING_LIST = admin_url(Booking, "changelist")
 
 
@@ -128,43 +131,43 @@ def test_pages_past_an_estimated_end_open_empty(exact_up_to_10, monkeypatch):
 
 @pytest.fixture
 def pages_of_10(monkeypatch):
-    monkeypatch.setattr(admin.site._registry[SystemLog], "list_per_page", 10)
+    monkeypatch.setattr(admin.site._registry[Notification], "list_per_page", 10)
 
 
 def test_changelist_says_about_when_the_count_is_estimated(admin_client, require_postgres, exact_up_to_10, pages_of_10):
-    # given more system log rows than the exact-count limit, and fresh statistics
-    SystemLogFactory.create_batch(40)
-    analyze(SystemLog)
-    # when the system log is listed
-    response = admin_client.get(SYSTEM_LOG_LIST)
+    # given more notifications than the exact-count limit, and fresh statistics
+    NotificationFactory.create_batch(40)
+    analyze(Notification)
+    # when they are listed
+    response = admin_client.get(NOTIFICATION_LIST)
     # then its size is an estimate and says so
-    assert re.search(r"about 40\s+system logs", response.content.decode())
+    assert re.search(r"about 40\s+notifications", response.content.decode())
 
 
 def test_the_last_page_turns_an_estimate_into_the_exact_count(admin_client, exact_up_to_10, pages_of_10, monkeypatch):
-    # given 15 system log rows that the database estimates at 40
+    # given 15 notifications that the database estimates at 40
     monkeypatch.setattr(admin_performance, "_postgres_estimate", lambda queryset: 40)
-    SystemLogFactory.create_batch(15)
+    NotificationFactory.create_batch(15)
     # when the first (full) page and the second (last, half-full) page are listed
-    first = admin_client.get(SYSTEM_LOG_LIST)
-    last = admin_client.get(SYSTEM_LOG_LIST, {"p": "2"})
+    first = admin_client.get(NOTIFICATION_LIST)
+    last = admin_client.get(NOTIFICATION_LIST, {"p": "2"})
     # then the first can only estimate, and the last knows there are 15
-    assert re.search(r"about 40\s+system logs", first.content.decode())
-    assert re.search(r"\b15\s+system logs", last.content.decode())
+    assert re.search(r"about 40\s+notifications", first.content.decode())
+    assert re.search(r"\b15\s+notifications", last.content.decode())
     assert len(last.context["cl"].result_list) == 5
 
 
 def test_changelist_says_more_than_when_only_a_bound_is_known(admin_client, exact_up_to_10, pages_of_10, monkeypatch):
     monkeypatch.setattr(admin_performance, "_postgres_estimate", lambda queryset: None)
-    SystemLogFactory.create_batch(15)
-    response = admin_client.get(SYSTEM_LOG_LIST)
-    assert re.search(r"more than 10\s+system logs", response.content.decode())
+    NotificationFactory.create_batch(15)
+    response = admin_client.get(NOTIFICATION_LIST)
+    assert re.search(r"more than 10\s+notifications", response.content.decode())
 
 
 def test_changelist_shows_small_counts_exactly(admin_client):
-    SystemLogFactory.create_batch(3)
-    response = admin_client.get(SYSTEM_LOG_LIST)
-    assert re.search(r"\b3\s+system logs", response.content.decode())
+    NotificationFactory.create_batch(3)
+    response = admin_client.get(NOTIFICATION_LIST)
+    assert re.search(r"\b3\s+notifications", response.content.decode())
 
 
 @pytest.mark.parametrize("model", large_table_models(), ids=lambda model: model._meta.label)

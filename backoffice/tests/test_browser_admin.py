@@ -52,7 +52,7 @@ def test_staff_signs_in_and_every_model_page_opens(page, live_server, demo_login
     page.wait_for_selector("h1.page-title")
     assert page.title().endswith("Consulting Back Office")
     for area in AREAS:
-        assert page.get_by_role("heading", name=area.title).is_visible()
+        assert page.get_by_role("heading", name=str(area.title)).is_visible()
     page.screenshot(path=screenshot_dir / "home.png", full_page=True)
 
     # and every model's changelist and add page open without an error

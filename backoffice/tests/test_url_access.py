@@ -33,7 +33,10 @@ NOBODY: frozenset[str] = frozenset()
 # (URL name pattern, personas allowed on GET, personas allowed on POST). First match wins.
 EXPECTED_ACCESS: tuple[tuple[str, frozenset, frozenset], ...] = (
     (r"core:healthz", EVERYONE, NOBODY),
-    (r"backoffice:home", STAFF_ROLES, NOBODY),
+    (r"favicon", EVERYONE, NOBODY),  # a redirect to the static icon
+    (r"set_language", EVERYONE, EVERYONE),  # choosing a language is harmless for anyone
+    # Staff whose role has expired land on the overview too, which tells them who can grant access.
+    (r"backoffice:home", STAFF_ROLES | {EXPIRED}, NOBODY),
     (r"admin:login", EVERYONE, EVERYONE),  # the sign-in form itself; a failed POST re-shows it
     (r"admin:logout", EVERYONE, EVERYONE),  # signing out is harmless for anyone (GET redirects)
     (r"admin:.*", STAFF_ROLES, STAFF_ROLES),  # every other admin page: staff holding a staff role
@@ -44,6 +47,14 @@ EXPECTED_ACCESS: tuple[tuple[str, frozenset, frozenset], ...] = (
     (r"auditing:(audit_list|audit_detail|entity_history|audit_export)", STAFF_ROLES, NOBODY),
     (r"auditing:(systemlog_list|systemlog_detail)", STAFF_ROLES, NOBODY),
     (r"auditing:audit_chain_verify", NOBODY, STAFF_ROLES),
+    (r"search:results", STAFF_ROLES, NOBODY),
+    # One's own account: any staff member still signed in, whatever their roles (a role that expired
+    # leaves them their password and sessions).
+    (r"account:(overview|password_change_done)", STAFF_ROLES | {EXPIRED}, NOBODY),
+    (r"account:password_change", STAFF_ROLES | {EXPIRED}, STAFF_ROLES | {EXPIRED}),
+    (r"account:(session_sign_out|sessions_sign_out_others)", NOBODY, STAFF_ROLES | {EXPIRED}),
+    (r"account:sign_out", NOBODY, EVERYONE),  # signing out is harmless for anyone
+    (r"account:password_reset(_done|_confirm|_complete)?", EVERYONE, EVERYONE),
 )
 
 
@@ -101,6 +112,9 @@ class Samples:
                 "entity_type": event.entity_type,
                 "entity_id": event.entity_id or "-",
             }
+            return {param: values[param] for param in params}
+        if name.startswith("account:"):
+            values = {"pk": 1, "uidb64": "MQ", "token": "set-password"}
             return {param: values[param] for param in params}
         if name == "admin:auth_user_password_change":  # Django's UserAdmin names it so, whatever the model
             return {"id": self.assignment.user_id}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -60,11 +61,17 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions (it reads the language chosen with set_language) and before CommonMiddleware.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.security_middleware.StaffSessionMiddleware",
+    # After the session checks: records when each live session was last seen (at most once a minute).
+    "accounts.session_tracking.SessionActivityMiddleware",
+    # Times shown in the zone the viewer's browser names (the "tz" cookie).
+    "core.time_zones.ViewerTimeZoneMiddleware",
     "core.request_context.RequestContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a lockout raised during authentication into its response.
@@ -87,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.product",
                 "backoffice.context_processors.navigation",
+                "backoffice.context_processors.admin_shell",
             ],
         },
     },
@@ -135,6 +143,11 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Back office <no-reply@localhost>")
 
+# A password reset link works once, within this many seconds of being sent.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+# An open or in-progress ticket older than this is overdue on the staff overview.
+SUPPORT_TICKET_OVERDUE_HOURS = env.int("SUPPORT_TICKET_OVERDUE_HOURS", default=48)
+
 # Sessions: signed out after SESSION_IDLE_TIMEOUT_SECONDS without a request, and in any case
 # SESSION_ABSOLUTE_TIMEOUT_SECONDS after signing in (core.security_middleware.StaffSessionMiddleware).
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
@@ -179,6 +192,10 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "en-us"
+# English is the default; a browser asking for Arabic (Accept-Language) or a choice made with the
+# language switcher (django.views.i18n.set_language) gets Arabic, right to left. No URL prefixes.
+LANGUAGES = [("en", _("English")), ("ar", _("Arabic"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -278,6 +295,7 @@ LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"not_asset_404": {"()": "core.log_filters.NotAsset404Filter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         "system_log": {"class": "auditing.log_handler.SystemLogHandler", "level": SYSTEM_LOG_LEVEL},
@@ -288,6 +306,8 @@ LOGGING: dict[str, Any] = {
     },
     "loggers": {
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        # A browser asking for a missing favicon or a stale static file is not something to act on.
+        "django.request": {"filters": ["not_asset_404"], "propagate": True},
         # django-axes reports every failed sign-in at WARNING, which the system log would store: a
         # guessing run would fill it. The audit trail records failures once per burst (decision 0011).
         "axes": {"level": "ERROR", "propagate": True},

@@ -1,0 +1,45 @@
+"""The ticket list searches by part of the requester's name, and still by reference and subject."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from core.testing import admin_url
+from support.admin import SupportTicketAdmin
+from support.models import SupportTicket
+from support.tests.factories import SupportTicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def listed(admin_client, text: str) -> set[int]:
+    response = admin_client.get(admin_url(SupportTicket, "changelist"), {"q": text})
+    assert response.status_code == 200
+    return {row.pk for row in response.context["cl"].result_list}
+
+
+def test_tickets_are_found_by_part_of_the_requesters_name(admin_client, require_postgres):
+    # given
+    from_jurgen = SupportTicketFactory(requester=UserFactory(full_name="Jürgen Weißmüller"), subject="Invoice")
+    SupportTicketFactory(requester=UserFactory(full_name="Noah Kim"), subject="Login")
+    # when / then
+    assert listed(admin_client, "jürg") == {from_jurgen.pk}
+
+
+def test_tickets_are_still_found_by_reference_and_by_subject(admin_client):
+    # given
+    ticket = SupportTicketFactory(requester=UserFactory(full_name="Noah Kim"), subject="Refund not received")
+    SupportTicketFactory(requester=UserFactory(full_name="Liam Smith"), subject="Password")
+    # when / then
+    assert listed(admin_client, ticket.reference) == {ticket.pk}
+    assert listed(admin_client, "refund") == {ticket.pk}
+
+
+@pytest.mark.parametrize("few_people", [200, 0], ids=["few people, by id", "many people, walking the list"])
+def test_tickets_found_are_the_same_whether_few_or_many_people_match(admin_client, monkeypatch, few_people):
+    # given
+    monkeypatch.setattr(SupportTicketAdmin, "few_people", few_people)
+    from_amira = SupportTicketFactory(requester=UserFactory(full_name="Amira Haddad"), subject="Invoice")
+    SupportTicketFactory(requester=UserFactory(full_name="Noah Kim"), subject="Haddad's refund")
+    # when / then the requester's name, or the subject
+    assert listed(admin_client, "amira") == {from_amira.pk}
+    assert len(listed(admin_client, "haddad")) == 2
