@@ -41,7 +41,8 @@ def test_staff_filter_the_trail_read_a_diff_and_follow_an_entitys_history(page, 
     actions = page.locator(".audit-table tbody td:nth-child(3)").all_inner_texts()
     assert actions and set(actions) == {"UPDATE"}
     first_entity = page.locator(".audit-table tbody tr").first.locator("td:nth-child(4)").inner_text()
-    assert first_entity == f"Booking #{booking.pk}"
+    # (named by what it is: its service and client, read for the whole page at once)
+    assert first_entity.startswith("Booking · ") and booking.service.title in first_entity
     page.screenshot(path=screenshot_dir / "audit-trail-filtered.png", full_page=False)
 
     # when they open that event, its diff shows the note before and after
@@ -55,7 +56,7 @@ def test_staff_filter_the_trail_read_a_diff_and_follow_an_entitys_history(page, 
     page.goto(f"{live_server.url}/admin/consultants/booking/{booking.pk}/change/")
     page.click("a.historylink")
     page.wait_for_selector(".history-item")
-    assert page.locator("h1.page-title").inner_text() == f"History of Booking #{booking.pk}"
+    assert page.locator("h1.page-title").inner_text().startswith(f"History of Booking · {booking.service.title}")
     page.screenshot(path=screenshot_dir / "audit-entity-history.png", full_page=False)
 
     # and a verification seals what was written and marks the trail intact, beside the sealed head

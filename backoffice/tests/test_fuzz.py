@@ -58,7 +58,9 @@ HOSTILE_VALUES = (
 # Values for path parameters (ids, entity types): the resolver's converters let some through.
 HOSTILE_PATH_VALUES = ("0", "-1", "99999999999999999999", "abc", "%00", "%ff%fe", "1e9", "..%2f..", "٣", "%20")
 # Forms whose submission would end the walk itself rather than test anything.
-SKIPPED_ACTIONS = ("/admin/logout/",)
+# Forms that would end the walking staff member's own session (signing out, or a new password that
+# signs every session out): the rest of the walk would then only see the sign-in page.
+SKIPPED_ACTIONS = ("/admin/logout/", "/account/sign-out/", "/account/password/", "/account/sessions/sign-out-others/")
 
 
 @dataclass
