@@ -13,10 +13,19 @@ from core.request_context import RequestContext, bind
 pytestmark = pytest.mark.django_db(transaction=True)  # the writer thread has its own connection
 
 
+def enabled_logger(name: str) -> logging.Logger:
+    """The named logger, enabled: a logging setup run earlier in the session (``dictConfig`` with
+    ``disable_existing_loggers``, as a library's own setup may do) switches off loggers that existed then."""
+    logger = logging.getLogger(name)
+    logger.disabled = False
+    logging.disable(logging.NOTSET)  # and nothing switched logging off for the whole process
+    return logger
+
+
 @pytest.fixture
 def handler():
     handler = SystemLogHandler(level=logging.WARNING, flush_interval=0.05)
-    logger = logging.getLogger("billing.services")
+    logger = enabled_logger("billing.services")
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)
@@ -116,7 +125,7 @@ def test_a_password_guessing_run_writes_nothing_to_the_system_log(client, root_h
 def test_a_full_queue_drops_records_instead_of_blocking(monkeypatch):
     handler = SystemLogHandler(capacity=1)
     monkeypatch.setattr(handler, "_ensure_worker", lambda: None)  # no writer: the queue stays full
-    logger = logging.getLogger("support.services")
+    logger = enabled_logger("support.services")
     logger.addHandler(handler)
     try:
         for _ in range(5):

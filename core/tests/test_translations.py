@@ -203,7 +203,7 @@ def test_makemessages_would_add_nothing(tmp_path):
     }
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.test"),
+        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
         "LC_ALL": "C.UTF-8",
     }
     for domain in domains:
