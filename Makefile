@@ -61,6 +61,7 @@ bench: install
 	$(PY) bench/changelists.py
 	$(PY) bench/permissions.py
 	$(PY) bench/audit.py
+	$(PY) bench/name_search.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache artifacts

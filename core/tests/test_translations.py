@@ -203,7 +203,7 @@ def test_makemessages_would_add_nothing(tmp_path):
     }
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE or "config.settings.test",
         "LC_ALL": "C.UTF-8",
     }
     for domain in domains:
