@@ -51,6 +51,16 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in Arabic leaves Arabic active in its thread (LocaleMiddleware activates, nothing resets):
+    the next test starts in the default language whatever the last one asked for."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _audit_anchor_location(settings, tmp_path):
     """Each test keeps the audit anchor in a folder of its own: seals written by a rolled-back test
     must not leave an anchor behind that names seals the next test's database never had."""

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserCreationForm, UserEditForm
 from accounts.models import Notification, Permission, Role, RolePermission, User, UserRole
+from accounts.rbac_catalog import action_label
 from accounts.selectors import user_may_be_managed_by, users_matching
 from accounts.services import user_delete_check, user_status_change_record
 from core.admin_performance import LargeTableAdminMixin
@@ -145,8 +146,12 @@ class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Permission)
 class PermissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # The catalog is seeded (`seed_rbac`); editing a row would change what every role holding it grants.
-    list_display = ("codename", "resource", "action", "description")
+    list_display = ("codename", "resource", "action_display", "description")
     search_fields = ("resource", "action", "description")
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_display(self, permission: Permission) -> str:
+        return action_label(permission.action)
 
 
 @admin.register(RolePermission)

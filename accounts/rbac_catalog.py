@@ -18,12 +18,30 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
 from accounts.models import permission_codename
 
 RBAC_APP_LABELS = settings.DOMAIN_APPS
 CRUD_ACTIONS = ("view", "add", "change", "delete")
+# How each action reads on the pages (the matrix, the admin's permission list); the stored action stays
+# the code word, which is part of the permission's name.
+ACTION_LABELS = {
+    "view": _("view"),
+    "add": _("add"),
+    "change": _("change"),
+    "delete": _("delete"),
+    "manage": _("manage"),
+    "export": _("export"),
+    "assign": _("assign"),
+    "view_internal": _("view internal"),
+    "approve": _("approve"),
+    "download_private": _("download private"),
+    "run": _("run"),
+    "restore": _("restore"),
+    "act_for": _("act for"),
+}
 
 SUPER_ADMIN = "SUPER_ADMIN"
 ADMIN = "ADMIN"
@@ -53,6 +71,19 @@ DOWNLOAD_PRIVATE_ATTACHMENT = "attachments.download_private_fileattachment"
 RUN_BACKUP = "backups.run_backup"
 RESTORE_BACKUP = "backups.restore_backup"
 VIEW_DASHBOARD = "analytics.view_dashboard"
+
+
+# Resources that are not models, as the reader reads them (models go by their verbose names).
+NON_MODEL_RESOURCE_LABELS = {
+    "accounts.roles": _("Roles"),
+    "analytics.dashboard": _("Dashboard"),
+}
+
+
+def action_label(action: str) -> str:
+    """The action as the reader reads it, in their language; an action the catalog does not know yet
+    reads as its code word."""
+    return str(ACTION_LABELS.get(action, action.replace("_", " ")))
 
 
 def resource_action_from_codename(codename: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from django.db.models import Count, Func, Q, QuerySet, TextField, Value
 from django.utils import timezone
 
 from accounts.models import Permission, Role, User, UserRole, UserStatus, permission_codename
-from accounts.rbac_catalog import NEVER_GRANTED
+from accounts.rbac_catalog import NEVER_GRANTED, NON_MODEL_RESOURCE_LABELS, action_label
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ MATRIX_ACTIONS = ("view", "add", "change", "delete")
 
 @dataclass(frozen=True)
 class PermissionMatrix:
-    actions: tuple[str, ...]
+    actions: tuple[str, ...]  # the columns' headings
     groups: list[dict]
     granted_count: int
     permission_count: int
@@ -107,7 +107,7 @@ def permission_matrix(*, role: Role) -> PermissionMatrix:
         cell = {
             "id": permission.pk,
             "codename": permission.codename,
-            "action": permission.action.replace("_", " "),
+            "action": action_label(permission.action),
             "granted": permission.pk in granted,
             "grantable": True,
         }
@@ -127,7 +127,9 @@ def permission_matrix(*, role: Role) -> PermissionMatrix:
         row["cells"] = [row["cells"].get(action) for action in MATRIX_ACTIONS]
         group = groups.setdefault(app_label, {"app_label": app_label, "app_name": _app_name(app_label), "rows": []})
         group["rows"].append(row)
-    return PermissionMatrix(MATRIX_ACTIONS, list(groups.values()), len(granted), len(permissions))
+    return PermissionMatrix(
+        tuple(action_label(action) for action in MATRIX_ACTIONS), list(groups.values()), len(granted), len(permissions)
+    )
 
 
 def _app_name(app_label: str) -> str:
@@ -150,7 +152,10 @@ def _resource_label(app_label: str, model_name: str) -> str:
     try:
         return str(apps.get_model(app_label, model_name)._meta.verbose_name_plural).capitalize()
     except LookupError:
-        return model_name.replace("_", " ").capitalize()  # a resource that is not a model (e.g. dashboard)
+        # A resource that is not a model (the dashboard, the roles as a whole).
+        return str(
+            NON_MODEL_RESOURCE_LABELS.get(f"{app_label}.{model_name}", model_name.replace("_", " ").capitalize())
+        )
 
 
 def user_may_be_managed_by(*, subject, actor) -> bool:

@@ -34,5 +34,8 @@ class FileAttachmentAdmin(OwnerFieldsAdminMixin, LargeTableAdminMixin, admin.Mod
         return False
 
     @admin.display(description=_("size"), ordering="size_bytes")
-    def size(self, attachment: FileAttachment) -> str | None:
-        return file_size(attachment.size_bytes) if attachment.size_bytes is not None else None
+    def size(self, attachment: FileAttachment) -> str:
+        # Not None for "not yet": the admin's read-only fields would print "None" (its lists do not).
+        if attachment.size_bytes is None:
+            return self.get_empty_value_display()
+        return file_size(attachment.size_bytes)

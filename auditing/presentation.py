@@ -25,6 +25,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.request_context import ANONYMOUS_ACTOR, SYSTEM_ACTOR, SYSTEM_JOB_PREFIX
+
 SUMMARY_FIELDS = 3
 SUMMARY_VALUE_CHARS = 40
 
@@ -189,6 +191,22 @@ def entity_display(event: Any, labels: Labels = NO_LABELS) -> str:
     if label:
         return f"{name}{LABEL_SEPARATOR}{label}"
     return f"{name} #{event.entity_id}" if event.entity_id else name
+
+
+def actor_display(event: Any) -> str:
+    """Who acted, as the reader reads it: the label recorded with the event (a user's e-mail address as
+    it read then), and the jobs and anonymous visitors that act without a user in the reader's
+    language. Rows from before labels named every actor fall back to the user, or to a deleted user's id."""
+    label = event.actor_label
+    if event.actor_id:
+        if label:
+            return label
+        return event.actor.email if event.actor else _("user #%(id)s") % {"id": event.actor_id}
+    if label == ANONYMOUS_ACTOR:
+        return _("anonymous")
+    if label.startswith(SYSTEM_JOB_PREFIX):
+        return _("system: %(job)s") % {"job": label.removeprefix(SYSTEM_JOB_PREFIX)}
+    return _("system") if label in ("", SYSTEM_ACTOR) else label
 
 
 def change_summary(entity_type: str, changes: dict[str, Any], labels: Labels = NO_LABELS) -> str:

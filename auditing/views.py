@@ -66,6 +66,7 @@ def audit_detail(request, pk: int):
         "auditing/audit_detail.html",
         {
             "event": event,
+            "actor": presentation.actor_display(event),
             "entity_name": presentation.entity_name(event.entity_type),
             "entity": presentation.entity_display(event, labels),
             "diff": presentation.diff_rows(event.entity_type, event.changes, labels),
@@ -94,6 +95,7 @@ def entity_history(request, entity_type: str, entity_id: str):
             "events": [
                 {
                     "event": event,
+                    "actor": presentation.actor_display(event),
                     "when": timezone.localtime(event.created_at),
                     "diff": presentation.diff_rows(event.entity_type, event.changes, labels),
                 }
@@ -233,20 +235,10 @@ def _event_rows(events: list[AuditLog]) -> list[dict]:
             "detail_url": f"{detail_prefix}{event.pk}/",
             "history_url": f"{history_prefix}{event.entity_type}/{urlquote(event.entity_id or '-')}/",
             "entity": presentation.entity_display(event, labels),
-            "actor": _actor_name(event),
+            "actor": presentation.actor_display(event),
             "action": actions.get(event.action, event.action),
             "action_class": event.action.lower(),
             "summary": presentation.change_summary(event.entity_type, event.changes, labels),
         }
         for event in events
     ]
-
-
-def _actor_name(event: AuditLog) -> str:
-    """The label recorded with the event; rows from before labels named every actor fall back to the
-    user (already joined) or, for a since-deleted user, their id."""
-    if event.actor_label:
-        return event.actor_label
-    if event.actor_id:
-        return event.actor.email if event.actor else f"user #{event.actor_id}"
-    return "system"

@@ -21,11 +21,12 @@ class BackupAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     readonly_fields = ("size", "took", "created_at", "updated_at")
 
     @admin.display(description=_("size"), ordering="size_bytes")
-    def size(self, backup: Backup) -> str | None:
-        return file_size(backup.size_bytes) if backup.size_bytes is not None else None
+    def size(self, backup: Backup) -> str:
+        # Not None for "not yet": the admin's read-only fields would print "None" (its lists do not).
+        return file_size(backup.size_bytes) if backup.size_bytes is not None else self.get_empty_value_display()
 
     @admin.display(description=_("took"))
-    def took(self, backup: Backup) -> str | None:
+    def took(self, backup: Backup) -> str:
         if backup.started_at is None or backup.finished_at is None:
-            return None
+            return self.get_empty_value_display()
         return seconds_as_duration((backup.finished_at - backup.started_at).total_seconds())

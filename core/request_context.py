@@ -19,6 +19,12 @@ from django.conf import settings
 USER_AGENT_MAX_LENGTH = 512
 
 
+# The labels recorded for work no user does; the audit viewer shows them in the reader's language.
+SYSTEM_ACTOR = "system"
+SYSTEM_JOB_PREFIX = "system: "  # followed by the job's name
+ANONYMOUS_ACTOR = "anonymous"
+
+
 @dataclass(frozen=True)
 class RequestContext:
     user: Any = None  # the request's (lazy) user; None for system work
@@ -40,7 +46,7 @@ _current: ContextVar[RequestContext | None] = ContextVar("request_context", defa
 
 
 # Work outside any request, task or command (a test, a thread): no request id to correlate by.
-_UNBOUND = RequestContext(actor_label="system", request_id="")
+_UNBOUND = RequestContext(actor_label=SYSTEM_ACTOR, request_id="")
 
 
 def current() -> RequestContext:
@@ -60,7 +66,7 @@ def bind(context: RequestContext) -> Iterator[RequestContext]:
 @contextmanager
 def bind_system_actor(name: str) -> Iterator[RequestContext]:
     """Marks work done by a job or command, e.g. ``bind_system_actor("compute_kpis")``."""
-    with bind(RequestContext(actor_label=f"system: {name}")) as context:
+    with bind(RequestContext(actor_label=f"{SYSTEM_JOB_PREFIX}{name}")) as context:
         yield context
 
 
@@ -124,7 +130,7 @@ class RequestContextMiddleware:
         context = RequestContext(
             user=getattr(request, "user", None),
             # Who acted when nobody is signed in: a failed sign-in, a lockout, a help-center visitor.
-            actor_label="anonymous",
+            actor_label=ANONYMOUS_ACTOR,
             ip_address=client_ip(request.META),
             user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_MAX_LENGTH],
             request_id=incoming_id[:64] if incoming_id.isprintable() and incoming_id else uuid.uuid4().hex,

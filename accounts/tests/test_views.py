@@ -212,3 +212,24 @@ def test_no_two_rows_of_the_permission_matrix_read_the_same(roles):
     offered = {cell["codename"] for group in matrix.groups for row in group["rows"] for cell in row["extra"]}
     offered |= {cell["codename"] for group in matrix.groups for row in group["rows"] for cell in row["cells"] if cell}
     assert not offered & NEVER_GRANTED and "auditing.view_auditlog" in offered
+
+
+def test_the_matrix_and_the_permission_list_name_actions_and_resources_in_the_readers_language(roles):
+    from django.utils import translation
+
+    from accounts.selectors import permission_matrix
+
+    # given a reader whose language is Arabic
+    with translation.override("ar"):
+        matrix = permission_matrix(role=roles[CLIENT])
+        labels = {row["resource"]: row["label"] for group in matrix.groups for row in group["rows"]}
+        extra = {cell["codename"]: cell["action"] for g in matrix.groups for r in g["rows"] for cell in r["extra"]}
+    # then the columns, the custom actions and the resources that are not models read in Arabic
+    assert matrix.actions == ("عرض", "إضافة", "تغيير", "حذف")
+    assert extra["backups.restore_backup"] == "استعادة" and extra["accounts.manage_roles"] == "إدارة"
+    assert labels["analytics.dashboard"] == "لوحة المؤشرات" and labels["accounts.roles"].startswith("الأدوار")
+
+
+def test_the_admins_permission_list_shows_the_action_by_its_label(admin_client, roles):
+    body = admin_client.get(reverse("admin:accounts_permission_changelist"), HTTP_ACCEPT_LANGUAGE="ar").content
+    assert "استعادة" in body.decode()

@@ -143,3 +143,31 @@ def test_the_actor_filter_finds_people_by_part_of_their_name_ignoring_case_and_a
         assert event in [row["event"] for row in response.context["events"]], typed
     response = admin_client.get(reverse("auditing:audit_list"), {"actor": "Nobody Ofthatname"})
     assert response.status_code == 200 and response.context["events"] == []
+
+
+def test_work_done_without_a_user_reads_in_the_readers_language(admin_client):
+    # given events recorded by a job, by an anonymous visitor and outside any request
+    from django.utils import translation
+
+    from core import request_context
+
+    with request_context.bind_system_actor("compute_kpis"):
+        by_job = audit_record(action=AuditAction.UPDATE, entity_type="analytics.kpimetric", changes={"values": 1})
+    with request_context.bind(request_context.RequestContext(actor_label=request_context.ANONYMOUS_ACTOR)):
+        by_visitor = audit_record(action=AuditAction.LOGIN_FAILED, entity_type="accounts.user")
+    by_nobody = audit_record(action=AuditAction.UPDATE, entity_type="accounts.user", changes={"x": 1})
+    # then they read as such in English and in Arabic
+    assert [presentation.actor_display(e) for e in (by_job, by_visitor, by_nobody)] == [
+        "system: compute_kpis",
+        "anonymous",
+        "system",
+    ]
+    with translation.override("ar"):
+        assert [presentation.actor_display(e) for e in (by_job, by_visitor, by_nobody)] == [
+            "النظام: compute_kpis",
+            "مجهول",
+            "نظام",
+        ]
+    # and the detail page shows them so
+    response = admin_client.get(reverse("auditing:audit_detail", args=[by_job.pk]), HTTP_ACCEPT_LANGUAGE="ar")
+    assert "النظام: compute_kpis" in response.content.decode()
