@@ -10,6 +10,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_saves import service_timestamps_made_readonly, unchanged_saves_skipped
@@ -35,6 +36,26 @@ class BackOfficeAdminSite(admin.AdminSite):
         return settings.PRODUCT_NAME
 
     index_title = _("Administration")
+
+    def each_context(self, request):
+        """The admin's context for every page, with its list of apps built only if a template reads it.
+
+        Django builds ``available_apps`` (every app and model the user may see, with their URLs) on every
+        admin page for its sidebar; our sidebar reads the back office's areas instead
+        (``backoffice.navigation``), and the index and app pages build their own list, so on most pages
+        nothing reads it: left lazy, it costs nothing there.
+        """
+        request._app_list_deferred = True  # read by get_app_list, for this call only
+        try:
+            return super().each_context(request)
+        finally:
+            del request._app_list_deferred
+
+    def get_app_list(self, request, app_label=None):
+        if app_label is None and getattr(request, "_app_list_deferred", False):
+            return SimpleLazyObject(lambda: super(BackOfficeAdminSite, self).get_app_list(request))
+        return super().get_app_list(request, app_label)
+
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Registers as usual, then points every object's "History" at its audit trail, makes its

@@ -102,3 +102,20 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, model, monkeypat
     many = {name: count_queries(admin_client, url, params) for name, params in variants.items()}
     # then every variant of the list runs as many queries as before
     assert many == few
+
+
+def test_only_the_pages_that_list_the_apps_build_the_admins_list_of_apps(admin_client, monkeypatch):
+    # The sidebar draws the back office's areas, so a list page has no use for the admin's list of apps;
+    # the index, which shows it, still builds it.
+    from accounts.models import User
+
+    built = []
+    original = admin.site._build_app_dict
+    monkeypatch.setattr(
+        admin.site, "_build_app_dict", lambda *args, **kwargs: built.append(1) or original(*args, **kwargs)
+    )
+    assert admin_client.get(admin_url(User, "changelist")).status_code == 200
+    assert built == []
+    response = admin_client.get("/admin/")
+    assert response.status_code == 200 and built
+    assert any(app["app_label"] == "accounts" for app in response.context["app_list"])
