@@ -146,8 +146,14 @@ class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Permission)
 class PermissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # The catalog is seeded (`seed_rbac`); editing a row would change what every role holding it grants.
-    list_display = ("codename", "resource", "action_display", "description")
+    list_display = ("codename_display", "resource", "action_display", "description")
+    fields = ("resource", "action_display", "description")
+    readonly_fields = ("action_display",)
     search_fields = ("resource", "action", "description")
+
+    @admin.display(description=_("codename"), ordering="resource")
+    def codename_display(self, permission: Permission) -> str:
+        return permission.codename
 
     @admin.display(description=_("action"), ordering="action")
     def action_display(self, permission: Permission) -> str:

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
@@ -142,7 +143,8 @@ class Payment(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"Payment #{self.pk} · {self.amount} {self.currency}"
+        values = {"id": self.pk, "amount": self.amount, "currency": self.currency}
+        return gettext("Payment #%(id)s · %(amount)s %(currency)s") % values
 
 
 class RefundStatus(models.TextChoices):
@@ -184,4 +186,4 @@ class Refund(TimeStampedModel):
         indexes = [models.Index(fields=["status", "-created_at"], name="billing_refund_status_idx")]
 
     def __str__(self):
-        return f"Refund #{self.pk} · {self.amount}"
+        return gettext("Refund #%(id)s · %(amount)s") % {"id": self.pk, "amount": self.amount}

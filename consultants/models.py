@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -159,7 +160,7 @@ class Booking(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"Booking #{self.pk} · {self.service}"
+        return gettext("Booking #%(id)s · %(service)s") % {"id": self.pk, "service": self.service}
 
 
 class DeliverableStatus(models.TextChoices):

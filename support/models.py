@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -117,7 +118,7 @@ class TicketComment(TimeStampedModel):
         indexes = [models.Index(fields=["ticket", "created_at"], name="support_comment_thread_idx")]
 
     def __str__(self):
-        return f"Comment #{self.pk} on {self.ticket_id}"
+        return gettext("Comment #%(id)s on %(ticket)s") % {"id": self.pk, "ticket": self.ticket_id}
 
 
 # Per-object permissions with a real foreign key (see consultants.models.BookingUserObjectPermission).

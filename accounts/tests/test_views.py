@@ -233,3 +233,6 @@ def test_the_matrix_and_the_permission_list_name_actions_and_resources_in_the_re
 def test_the_admins_permission_list_shows_the_action_by_its_label(admin_client, roles):
     body = admin_client.get(reverse("admin:accounts_permission_changelist"), HTTP_ACCEPT_LANGUAGE="ar").content
     assert "استعادة" in body.decode()
+    permission = Permission.objects.get(resource="backups.backup", action="restore")
+    body = admin_client.get(reverse("admin:accounts_permission_change", args=[permission.pk]), HTTP_ACCEPT_LANGUAGE="ar")
+    assert "استعادة" in body.content.decode()
