@@ -78,6 +78,61 @@
     });
   }
 
+  // Admin controls that Django renders without a name of their own, named after what a sighted user
+  // reads beside them: an autocomplete's combobox (select2 names it by the current choice only, so an
+  // empty one has no name), the date and the time halves of a date-time field (the field's <label>
+  // points at neither), and an inline row's "Delete?" box (its name is the column heading).
+  var labelId = function (label) {
+    if (!label.id) label.id = "label-" + (label.htmlFor || Math.random().toString(36).slice(2));
+    return label.id;
+  };
+  var plainText = function (text) { return text.replace(/\s+/g, " ").trim().replace(/[:：]$/, ""); };
+  var nameAdminControls = function (root) {
+    root.querySelectorAll("select.admin-autocomplete").forEach(function (select) {
+      var label = document.querySelector('label[for="' + select.id + '"]');
+      var container = select.nextElementSibling;
+      if (!label || !container) return;
+      container.querySelectorAll("[role=combobox], textarea.select2-search__field").forEach(function (box) {
+        var named = (box.getAttribute("aria-labelledby") || "").split(" ").filter(Boolean);
+        if (named.indexOf(labelId(label)) === -1) box.setAttribute("aria-labelledby", [label.id].concat(named).join(" "));
+      });
+      // The current choice inside the combobox is part of its name, not a second (read-only, nameless)
+      // text box.
+      container.querySelectorAll(".select2-selection__rendered[role=textbox]").forEach(function (rendered) {
+        rendered.removeAttribute("role");
+        rendered.removeAttribute("aria-readonly");
+      });
+    });
+    root.querySelectorAll("p.datetime input").forEach(function (input) {
+      if (input.hasAttribute("aria-label")) return;
+      var field = input.closest(".flex-container, td");
+      var label = field && field.querySelector("label");
+      var part = input.previousSibling && input.previousSibling.nodeType === Node.TEXT_NODE
+        ? plainText(input.previousSibling.textContent) : "";
+      var name = [label ? plainText(label.textContent) : "", part].filter(Boolean).join(" — ");
+      if (name) input.setAttribute("aria-label", name);
+    });
+    root.querySelectorAll("td.delete input[type=checkbox]").forEach(function (box) {
+      if (box.hasAttribute("aria-label")) return;
+      var cell = box.closest("td");
+      var heading = cell.closest("table").querySelectorAll("thead th")[cell.cellIndex];
+      var original = cell.parentElement.querySelector("td.original p");
+      var name = [heading ? plainText(heading.textContent) : "", original ? plainText(original.textContent) : ""];
+      box.setAttribute("aria-label", name.filter(Boolean).join(" "));
+    });
+  };
+  // After the admin's own scripts have built their widgets: select2 starts in a jQuery ready handler,
+  // which jQuery runs after DOMContentLoaded (sometimes even after "load"); a handler added here runs
+  // after it. Pages without the admin's jQuery have no such widgets.
+  if (window.django && window.django.jQuery) {
+    window.django.jQuery(function () { nameAdminControls(document); });
+  } else {
+    nameAdminControls(document);
+  }
+  document.addEventListener("formset:added", function (event) {
+    window.setTimeout(function () { nameAdminControls(event.target); }, 0);
+  });
+
   // The user menu (<details>): Escape or a click elsewhere closes it.
   document.querySelectorAll("details.shell-user-menu").forEach(function (menu) {
     document.addEventListener("keydown", function (event) {
