@@ -87,6 +87,9 @@ class PeopleSearchAdminMixin(_ModelAdmin):
         found = people_probed(request, self.people_matching, search_term, limit=self.few_people)
         if found.is_few:
             people_rows = queryset.filter(rows_of_people(queryset.model, self.people_search_fields, found.ids))
+            if not own_fields and tuple(self.people_search_fields) == ("pk",):
+                # The rows are those few people themselves: count them, no estimate needed.
+                _counted_exactly(request).add(self.opts.label)
         else:
             people_rows = queryset.filter(rows_walked_for_people(self.people_search_fields, people))
             # The rows as sets (the form whose row estimate PostgreSQL gets right), for the count only.
@@ -108,6 +111,8 @@ class PeopleSearchAdminMixin(_ModelAdmin):
         the count instead of counting (`PeopleSearchPaginator`)."""
         estimate_from = _count_estimated_from(request).get(self.opts.label)
         large_table = isinstance(self.paginator, type) and issubclass(self.paginator, EstimatedCountPaginator)
+        if large_table and self.opts.label in _counted_exactly(request):
+            return FewRowsPaginator(queryset, per_page, orphans, allow_empty_first_page)
         if estimate_from is None or not large_table or connections[queryset.db].vendor != "postgresql":
             return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
         return PeopleSearchPaginator(
@@ -195,6 +200,21 @@ def _count_estimated_from(request: HttpRequest) -> dict[str, QuerySet]:
     """Per admin (model label), the rows of a search for many people as sets, whose row estimate the
     page's count takes (`PeopleSearchAdminMixin.get_paginator`)."""
     return request.__dict__.setdefault("_people_search_counts", {})
+
+
+def _counted_exactly(request: HttpRequest) -> set[str]:
+    """The admins (model labels) whose search found rows known to be few: at most ``few_people`` + 1."""
+    return request.__dict__.setdefault("_people_search_few_rows", set())
+
+
+class FewRowsPaginator(EstimatedCountPaginator):
+    """The large-table paginator of a search whose rows are known to be few (the people themselves, when
+    few match): one exact count, without first asking the planner for an estimate."""
+
+    @cached_property
+    def row_count(self) -> RowCount:
+        rows = self.object_list
+        return RowCount(rows.count() if isinstance(rows, QuerySet) else len(rows), Precision.EXACT)
 
 
 class PeopleSearchPaginator(EstimatedCountPaginator):

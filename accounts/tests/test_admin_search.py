@@ -46,3 +46,18 @@ def test_users_found_are_the_same_whether_few_or_many_people_match(admin_client,
     assert listed(admin_client, "haddad") == {"amira@example.com", "omar@example.com"}
     assert listed(admin_client, "liam@example") == {"liam@example.com"}
     assert listed(admin_client, "nobody") == set()
+
+
+def test_a_search_finding_few_people_counts_them_without_asking_for_an_estimate(admin_client, require_postgres):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.admin_search import FewRowsPaginator
+
+    UserFactory(full_name="Amira Haddad", email="amira@example.com")
+    UserFactory(full_name="Omar Haddad", email="omar@example.com")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(admin_url(User, "changelist"), {"q": "haddad"})
+    assert isinstance(response.context["cl"].paginator, FewRowsPaginator)
+    assert response.context["cl"].result_count == 2
+    assert not [query for query in queries.captured_queries if query["sql"].startswith("EXPLAIN")]
