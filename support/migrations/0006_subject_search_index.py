@@ -24,6 +24,10 @@ def search_indexes_add(apps, schema_editor):
         with schema_editor.connection.cursor() as cursor:
             for name, definition in INDEXES.items():
                 cursor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON support_supportticket {definition}")
+            # Statistics of the indexed expressions: without them the planner guesses that a subject
+            # matches 1% of tickets, and for a word that matches none walks every ticket by date looking
+            # for the first page (90 ms at 40,000 tickets, against under 1 ms from the indexes).
+            cursor.execute("ANALYZE support_supportticket")
 
 
 def search_indexes_remove(apps, schema_editor):
