@@ -56,7 +56,6 @@ class BackOfficeAdminSite(admin.AdminSite):
             return SimpleLazyObject(lambda: super(BackOfficeAdminSite, self).get_app_list(request))
         return super().get_app_list(request, app_label)
 
-
     def register(self, model_or_iterable, admin_class=None, **options):
         """Registers as usual, then points every object's "History" at its audit trail, makes its
         autocompletes re-render safely whatever was posted (``core.admin_widgets``), shows the timestamps
