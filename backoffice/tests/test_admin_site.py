@@ -111,9 +111,12 @@ def test_only_the_pages_that_list_the_apps_build_the_admins_list_of_apps(admin_c
 
     built = []
     original = admin.site._build_app_dict
-    monkeypatch.setattr(
-        admin.site, "_build_app_dict", lambda *args, **kwargs: built.append(1) or original(*args, **kwargs)
-    )
+
+    def build_app_dict(*args, **kwargs):
+        built.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(admin.site, "_build_app_dict", build_app_dict)
     assert admin_client.get(admin_url(User, "changelist")).status_code == 200
     assert built == []
     response = admin_client.get("/admin/")
