@@ -15,13 +15,13 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from billing.models import Payment
 from consultants.models import Booking, Consultant
-from core.formatting import money
 from support.models import SupportTicket
 
 GROUP_SIZE = 10
@@ -51,12 +51,14 @@ class GroupResult:
 
 
 def _booking_description(booking) -> str:
-    when = f"{booking.scheduled_at:%Y-%m-%d %H:%M}"
+    when = f"{timezone.localtime(booking.scheduled_at):%Y-%m-%d %H:%M}"
     return f"{booking.client} · {booking.consultant} · {when} · {booking.get_status_display()}"
 
 
 def _payment_description(payment) -> str:
-    return f"{money(payment.amount, payment.currency)} · {payment.payer} · {payment.get_status_display()}"
+    # The amount is in the payment's own label already.
+    when = f" · {timezone.localtime(payment.paid_at):%Y-%m-%d}" if payment.paid_at else ""
+    return f"{payment.payer}{when} · {payment.get_status_display()}"
 
 
 def _ticket_description(ticket) -> str:
