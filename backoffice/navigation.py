@@ -14,7 +14,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.rbac_catalog import VIEW_AUDIT_LOG, VIEW_PERMISSION, VIEW_ROLE, VIEW_SYSTEM_LOG, VIEW_USER_ROLE
@@ -132,16 +132,34 @@ def _areas(request) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
     path = request.path
+    language = get_language()
     visible = []
     for area in AREAS:
-        links = [_staff_link(page, path) for page in area.staff_pages if user.has_perms(page.permissions)]
+        links = [_staff_link(page, path, language) for page in area.staff_pages if user.has_perms(page.permissions)]
         replaced = {page.replaces for page in area.staff_pages}
         links += [
-            link for label in area.models if label not in replaced and (link := _admin_link(request, label, path))
+            link
+            for label in area.models
+            if label not in replaced and (link := _admin_link(request, label, path, language))
         ]
         if links:
-            visible.append({"title": area.title, "description": area.description, "links": links})
+            title, description = _translated(area.title, language), _translated(area.description, language)
+            visible.append({"title": title, "description": description, "links": links})
     return visible
+
+
+_TRANSLATED: dict[tuple[int, str | None], str] = {}
+
+
+def _translated(text: StrOrPromise, language: str | None) -> str:
+    """``text`` in ``language`` (the active one), as a plain string, translated once per process and
+    language: the sidebar escapes each label, and a lazy one would be translated again at every touch
+    (some sixty per page). ``text`` is one of the labels of `AREAS`, which live as long as the process, so
+    they are keyed by identity (a lazy string hashes by translating itself, the cost avoided here)."""
+    key = (id(text), language)
+    if key not in _TRANSLATED:
+        _TRANSLATED[key] = str(text)
+    return _TRANSLATED[key]
 
 
 @functools.cache
@@ -151,10 +169,10 @@ def _url(name: str) -> str:
     return reverse(name)
 
 
-def _staff_link(page: StaffPage, path: str) -> dict:
+def _staff_link(page: StaffPage, path: str, language: str | None) -> dict:
     url = _url(page.url_name)
     return {
-        "label": page.label,
+        "label": _translated(page.label, language),
         "url": url,
         "add_url": None,
         "add_label": "",
@@ -162,7 +180,7 @@ def _staff_link(page: StaffPage, path: str) -> dict:
     }
 
 
-def _admin_link(request, label: str, path: str) -> dict | None:
+def _admin_link(request, label: str, path: str, language: str | None) -> dict | None:
     model = apps.get_model(label)
     model_admin = admin.site._registry.get(model)
     if model_admin is None or not model_admin.has_view_permission(request):
@@ -171,10 +189,18 @@ def _admin_link(request, label: str, path: str) -> dict | None:
     url_prefix = f"admin:{opts.app_label}_{opts.model_name}"
     url = _url(f"{url_prefix}_changelist")
     may_add = model_admin.has_add_permission(request)
+    plural, add_label = _model_labels(label, language)
     return {
-        "label": capfirst(opts.verbose_name_plural),
+        "label": plural,
         "url": url,
         "add_url": _url(f"{url_prefix}_add") if may_add else None,
-        "add_label": gettext("Add %(name)s") % {"name": opts.verbose_name} if may_add else "",
+        "add_label": add_label if may_add else "",
         "current": path.startswith(url),
     }
+
+
+@functools.cache
+def _model_labels(label: str, language: str | None) -> tuple[str, str]:
+    """(Plural name, "Add <name>") of model ``label`` in ``language`` (the active one), once per process."""
+    opts = apps.get_model(label)._meta
+    return str(capfirst(opts.verbose_name_plural)), gettext("Add %(name)s") % {"name": opts.verbose_name}
