@@ -217,6 +217,10 @@ class LargeTableChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
         paginator = self.paginator
+        if not self.multi_page and isinstance(paginator.object_list, list):
+            # The paginator read every row already (`core.admin_search.FewRowsPaginator`); Django would
+            # query them again for a single page.
+            self.result_list = paginator.object_list
         if not isinstance(paginator, EstimatedCountPaginator) or paginator.row_count.is_exact:
             return
         shown = len(self.result_list)  # the page query, run here rather than in the template

@@ -209,12 +209,16 @@ def _counted_exactly(request: HttpRequest) -> set[str]:
 
 class FewRowsPaginator(EstimatedCountPaginator):
     """The large-table paginator of a search whose rows are known to be few (the people themselves, when
-    few match): one exact count, without first asking the planner for an estimate."""
+    few match, at most ``few_people`` + 1): the rows are read once, and counted and paged from what was
+    read. One query instead of a count and then a page."""
 
     @cached_property
     def row_count(self) -> RowCount:
         rows = self.object_list
-        return RowCount(rows.count() if isinstance(rows, QuerySet) else len(rows), Precision.EXACT)
+        if isinstance(rows, QuerySet):
+            rows = list(rows)  # fills the queryset's cache, which the page then slices without a query
+            self.object_list = rows
+        return RowCount(len(rows), Precision.EXACT)
 
 
 class PeopleSearchPaginator(EstimatedCountPaginator):
