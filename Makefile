@@ -62,6 +62,7 @@ bench: install
 	$(PY) bench/permissions.py
 	$(PY) bench/audit.py
 	$(PY) bench/name_search.py
+	$(PY) bench/file_attachments.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache artifacts

@@ -191,6 +191,11 @@ SYSTEM_ROLES: dict[str, RoleSpec] = {
                 # Reference data a consultant picks from when describing a service.
                 "consultants.view_specialty",
                 "consultants.view_servicecategory",
+                # Files on the records they own: adding and deleting also need "change" on the record,
+                # downloading a private one "view" on it (attachments.owners), both granted per object.
+                "attachments.add_fileattachment",
+                "attachments.delete_fileattachment",
+                DOWNLOAD_PRIVATE_ATTACHMENT,
             }
         ),
     ),
@@ -205,6 +210,9 @@ SYSTEM_ROLES: dict[str, RoleSpec] = {
                 "consultants.add_message",
                 "consultants.view_service",
                 "consultants.view_article",
+                # Files on their own tickets and sessions (the record's own grants decide which).
+                "attachments.add_fileattachment",
+                DOWNLOAD_PRIVATE_ATTACHMENT,
             }
         ),
     ),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from attachments.storage import attachment_storage
 from core.models import TimeStampedModel
 
 
@@ -17,12 +18,25 @@ class FileOwnerType(models.TextChoices):
     MESSAGE = "MESSAGE", _("Message")
 
 
+class ThumbnailStatus(models.TextChoices):
+    NONE = "NONE", _("No thumbnail (not an image)")
+    PENDING = "PENDING", _("Being made")
+    READY = "READY", _("Ready")
+    FAILED = "FAILED", _("Failed")
+
+
 class FileAttachment(TimeStampedModel):
-    """A stored file and what we know about it. Ownership is polymorphic: (``owner_type``, ``owner_id``)."""
+    """A stored file and what we know about it. Ownership is polymorphic: (``owner_type``, ``owner_id``);
+    ``attachments.owners`` says which model each type is and who may do what with its files.
+
+    Rows are written by ``attachments.services`` only: the stored name is generated (its first folder says
+    whether the file is public, ``attachments.storage``), the type is read from the content, and the size
+    and checksum are measured while the file is stored.
+    """
 
     owner_type = models.CharField(verbose_name=_("owner type"), max_length=24, choices=FileOwnerType.choices)
     owner_id = models.PositiveBigIntegerField(verbose_name=_("owner id"))
-    file = models.FileField(verbose_name=_("file"), upload_to="attachments/%Y/%m/", max_length=255)
+    file = models.FileField(verbose_name=_("file"), storage=attachment_storage, max_length=255)
     original_name = models.CharField(verbose_name=_("original name"), max_length=255)
     content_type = models.CharField(verbose_name=_("content type"), max_length=100)
     size_bytes = models.PositiveBigIntegerField(verbose_name=_("size bytes"))
@@ -37,9 +51,15 @@ class FileAttachment(TimeStampedModel):
         related_name="uploaded_files",
     )
     download_count = models.PositiveIntegerField(verbose_name=_("download count"), default=0)
+    last_downloaded_at = models.DateTimeField(verbose_name=_("last downloaded at"), null=True, blank=True)
     thumbnail = models.ImageField(
-        verbose_name=_("thumbnail"), upload_to="thumbnails/%Y/%m/", max_length=255, null=True, blank=True
+        verbose_name=_("thumbnail"), storage=attachment_storage, max_length=255, null=True, blank=True
     )
+    thumbnail_status = models.CharField(
+        verbose_name=_("thumbnail status"), max_length=8, choices=ThumbnailStatus.choices, default=ThumbnailStatus.NONE
+    )
+    # Why the last attempt at a thumbnail failed, for whoever looks into it (the system log has the trace).
+    thumbnail_error = models.CharField(verbose_name=_("thumbnail error"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("file attachment")

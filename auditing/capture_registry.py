@@ -97,7 +97,13 @@ CAPTURE_REGISTRY: Mapping[str, Captured | NotCaptured] = {
     "support.supportticketuserobjectpermission": CAPTURED,
     # attachments
     "attachments.fileattachment": Captured(
-        bookkeeping={"download_count": "a tally moved by every download; each download is its own event"}
+        bookkeeping={
+            "download_count": "a tally moved by every download; each download is its own event",
+            "last_downloaded_at": "stamped by every download, like the tally",
+            "thumbnail": "a preview derived from the file by a job, remade at will",
+            "thumbnail_status": "the preview job's progress",
+            "thumbnail_error": "the preview job's last failure (also in the system log)",
+        }
     ),
     # backups: each run is its own row, and its status, times, size and checksum are what it did.
     "backups.backup": CAPTURED,

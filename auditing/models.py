@@ -22,6 +22,8 @@ class AuditAction(models.TextChoices):
     # Derived data recomputed on schedule (KPI values): one event per run with its scope and counts,
     # instead of a row per value (auditing.capture_registry).
     RECOMPUTE = "RECOMPUTE", _("Recompute")
+    # A private file read through the permission-checked download view (attachments.services).
+    DOWNLOAD = "DOWNLOAD", _("Download")
 
 
 # What the capture triggers write; every other action is a business event recorded by a service.

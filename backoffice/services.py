@@ -4,11 +4,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
 from accounts.models import User
 from accounts.services import RbacSeedResult, rbac_seed
+from attachments.storage import attachment_storage
 from auditing.capture import capture_pause_in_transaction
 from auditing.chain import audit_chain_verify
 from auditing.partitions import audit_partitions_ensure
@@ -98,8 +98,9 @@ def demo_data_seed(
             on_stage("committing")
     except BaseException:
         # Files are outside the transaction: remove what this run stored so a failure leaves nothing.
+        storage = attachment_storage()
         for name in stored_files:
-            default_storage.delete(name)
+            storage.delete(name)
         raise
     # Sealed and verified at once, so the audit trail shows a verified, sealed head from the first page.
     on_stage("sealing the audit trail")

@@ -25,6 +25,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(day_of_week="sun", hour=4, minute=7),
         "kwargs": {"full": True},
     },
+    # Stored files no row names and rows whose file is gone (attachments.services.attachments_sweep).
+    "attachments-sweep": {"task": "attachments.tasks.attachments_sweep_task", "schedule": crontab(hour=4, minute=29)},
     "audit-partitions-ensure": {
         "task": "auditing.tasks.audit_partitions_ensure_task",
         "schedule": crontab(hour=2, minute=3),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/access/", include("accounts.urls")),
     path("account/", include("accounts.account_urls")),
     path("search/", include("search.urls")),
+    path("files/", include("attachments.urls")),
     path("staff/", include("auditing.urls")),
     path("", include("core.urls")),
     path("", include("backoffice.urls")),

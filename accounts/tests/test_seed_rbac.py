@@ -174,6 +174,9 @@ def test_clients_raise_tickets_book_sessions_and_see_nobody_elses_objects():
         "consultants.add_message",
         "consultants.view_service",
         "consultants.view_article",
+        # files on their own records: which records is up to the records' own grants
+        "attachments.add_fileattachment",
+        "attachments.download_private_fileattachment",
     }
 
 

@@ -1,19 +1,27 @@
-"""Demo backups history and file attachments, the latter backed by a few real files in the storage.
+"""Demo backups history and file attachments, the latter backed by a few real files in the attachment storage.
 
 Thousands of attachment rows point at a handful of stored files: the storage holds real, readable files
-of each kind (PDF, CSV, text, an image with its thumbnail) without writing gigabytes at scale 1000.
+of each kind (a photo, a PNG chart, PDFs, a CSV table, a text file; the images with their thumbnails)
+without writing gigabytes at scale 1000. Each file is stored once per visibility its rows have, under a
+fixed name that starts with that visibility as every uploaded file's does (``public/attachments/demo/
+office-photo.jpg``, ``attachments.storage``), so a public row names a public object and a private row a
+private one. Deleting a row leaves an object another row still names (``attachments.services``).
 """
 
 import hashlib
 import io
+import math
+import posixpath
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from attachments.models import FileAttachment, FileOwnerType
+from attachments.file_types import FILE_TYPES
+from attachments.models import FileAttachment, FileOwnerType, ThumbnailStatus
+from attachments.storage import FILES_FOLDER, THUMBNAILS_FOLDER, attachment_storage, visibility_prefix
 from backoffice.demo_data.context import DemoContext
 from backups.models import Backup, BackupStatus, BackupType
 
@@ -23,25 +31,52 @@ BACKUP_FIELDS = (
 )  # fmt: skip
 ATTACHMENT_FIELDS = (
     "id", "owner_type", "owner_id", "file", "original_name", "content_type", "size_bytes", "checksum_sha256",
-    "is_public", "uploaded_by_id", "download_count", "thumbnail", "created_at", "updated_at",
+    "is_public", "uploaded_by_id", "download_count", "last_downloaded_at", "thumbnail", "thumbnail_status",
+    "thumbnail_error", "created_at", "updated_at",
 )  # fmt: skip
-STORAGE_PREFIX = "demo"
+# The folder of the demo files inside each visibility's files and thumbnails folders.
+DEMO_FOLDER = "demo"
 _FINISHED = (BackupStatus.SUCCEEDED, BackupStatus.FAILED)
 _DISK_FULL = "pg_dump: error: could not write to output file: No space left on device"
+# Profile pictures and article illustrations are images, mostly public; the other owners get documents.
+_PICTURED = (FileOwnerType.USER, FileOwnerType.ARTICLE)
+
+
+class DemoFile(NamedTuple):
+    """A demo file before it is stored: the name people see, its type (a key of ``FILE_TYPES``), its bytes."""
+
+    original_name: str
+    content_type: str
+    content: bytes
 
 
 class StoredFile(NamedTuple):
+    """A stored demo file as its rows describe it."""
+
     name: str
     original_name: str
     content_type: str
     size_bytes: int
     checksum_sha256: str
     thumbnail: str | None
+    thumbnail_status: str
 
 
-class DemoFiles(NamedTuple):
-    documents: list[StoredFile]
-    image: StoredFile
+class DemoFiles:
+    """The demo files, each stored the first time a row uses it with a visibility: once per visibility its
+    rows have, so that the storage holds no object that no row names (the sweep would remove it)."""
+
+    def __init__(self, ctx: DemoContext, *, pictures: list[DemoFile], documents: list[DemoFile]) -> None:
+        self.pictures = pictures
+        self.documents = documents
+        self._ctx = ctx
+        self._stored: dict[tuple[str, bool], StoredFile] = {}
+
+    def stored(self, file: DemoFile, *, is_public: bool) -> StoredFile:
+        key = (file.original_name, is_public)
+        if key not in self._stored:
+            self._stored[key] = _stored(self._ctx, file, is_public=is_public)
+        return self._stored[key]
 
 
 def seed_backups(ctx: DemoContext) -> None:
@@ -91,7 +126,7 @@ def _backup_size(ctx: DemoContext, kind: str, started: datetime) -> int:
 
 def seed_attachments(ctx: DemoContext) -> None:
     """About ``plan.attachments`` attachments spread over every owner type, pointing at stored demo files."""
-    files = _store_demo_files(ctx)
+    files = _demo_files(ctx)
     owners = {
         FileOwnerType.USER: ctx.user_ids(),
         FileOwnerType.BOOKING: ctx.ids["consultants.booking"],
@@ -111,63 +146,138 @@ def seed_attachments(ctx: DemoContext) -> None:
 def _attachment_row(
     ctx: DemoContext, pk: int, owner_type: str, owners: dict, uploaders: list[int], files: DemoFiles
 ) -> tuple:
-    # Profile pictures and article illustrations are images, and mostly public; the rest are documents.
-    pictured = owner_type in (FileOwnerType.USER, FileOwnerType.ARTICLE)
-    stored = files.image if pictured else ctx.pick(files.documents)
+    pictured = owner_type in _PICTURED
     public = pictured and ctx.rng.random() < 0.8
+    stored = files.stored(ctx.pick(files.pictures if pictured else files.documents), is_public=public)
     created = ctx.growing_moment(ctx.start, ctx.now)
+    downloads = ctx.rng.randint(0, 40)
+    last_downloaded = ctx.moment(created, ctx.now) if downloads else None
     return (
         pk, owner_type, ctx.pick(owners[owner_type]), stored.name, stored.original_name, stored.content_type,
-        stored.size_bytes, stored.checksum_sha256, public, ctx.pick(uploaders), ctx.rng.randint(0, 40),
-        stored.thumbnail, created, created,
+        stored.size_bytes, stored.checksum_sha256, public, ctx.pick(uploaders), downloads, last_downloaded,
+        stored.thumbnail, stored.thumbnail_status, "", created, created,
     )  # fmt: skip
 
 
-def _store_demo_files(ctx: DemoContext) -> DemoFiles:
-    image, thumbnail = _png(480, 320), _png(128, 85)
-    thumbnail_name = _store(ctx, f"{STORAGE_PREFIX}/thumbnails/office-photo.png", thumbnail)
-    documents = [
-        _stored(ctx, "session-notes.pdf", "application/pdf", _pdf("Session notes")),
-        _stored(ctx, "invoice.pdf", "application/pdf", _pdf("Invoice")),
-        _stored(ctx, "market-data.csv", "text/csv", b"month,revenue\n2025-01,12000\n2025-02,13500\n"),
-        _stored(ctx, "meeting-notes.txt", "text/plain", b"Agenda: pricing, hiring, next steps.\n"),
+def _demo_files(ctx: DemoContext) -> DemoFiles:
+    pictures = [
+        DemoFile("office-photo.jpg", "image/jpeg", _office_photo_jpeg()),
+        DemoFile("growth-chart.png", "image/png", _growth_chart_png()),
     ]
-    return DemoFiles(documents, _stored(ctx, "office-photo.png", "image/png", image, thumbnail_name))
+    documents = [
+        DemoFile("session-notes.pdf", "application/pdf", _pdf("Session notes", _SESSION_NOTES)),
+        DemoFile("invoice.pdf", "application/pdf", _pdf("Invoice INV-2025-0142", _INVOICE_LINES)),
+        DemoFile("feasibility-summary.pdf", "application/pdf", _pdf("Feasibility summary", _FEASIBILITY_LINES)),
+        DemoFile("market-data.csv", "text/csv", _MARKET_DATA_CSV.encode()),
+        DemoFile("meeting-notes.txt", "text/plain", _MEETING_NOTES_TXT.encode()),
+    ]
+    return DemoFiles(ctx, pictures=pictures, documents=documents)
 
 
-def _stored(ctx: DemoContext, name: str, content_type: str, content: bytes, thumbnail: str | None = None) -> StoredFile:
-    stored_name = _store(ctx, f"{STORAGE_PREFIX}/attachments/{name}", content)
-    checksum = hashlib.sha256(content).hexdigest()
-    return StoredFile(stored_name, name, content_type, len(content), checksum, thumbnail)
+def _stored(ctx: DemoContext, file: DemoFile, *, is_public: bool) -> StoredFile:
+    """Stores ``file`` (and an image's thumbnail) with the visibility ``is_public``, as a row describes it."""
+    visibility = visibility_prefix(is_public=is_public)
+    name = _store(ctx, posixpath.join(visibility, FILES_FOLDER, DEMO_FOLDER, file.original_name), file.content)
+    thumbnail, thumbnail_status = None, ThumbnailStatus.NONE
+    if FILE_TYPES[file.content_type].is_image:
+        content, extension = _thumbnail(file.content)
+        stem = posixpath.splitext(file.original_name)[0]
+        thumbnail = _store(ctx, posixpath.join(visibility, THUMBNAILS_FOLDER, DEMO_FOLDER, stem + extension), content)
+        thumbnail_status = ThumbnailStatus.READY
+    checksum = hashlib.sha256(file.content).hexdigest()
+    return StoredFile(
+        name, file.original_name, file.content_type, len(file.content), checksum, thumbnail, thumbnail_status
+    )
 
 
 def _store(ctx: DemoContext, name: str, content: bytes) -> str:
-    """Write ``content`` under ``name``, or reuse the file there if it holds exactly ``content``.
+    """Write ``content`` under ``name`` in the attachment storage, or reuse the file there if it holds
+    exactly ``content`` (a second demo seeding after a flush).
 
     A different file under that name (another Pillow may encode the image differently) is left alone and
-    the storage picks a free name, so sizes and checksums in the rows always describe the stored bytes.
+    the storage picks a free name beside it, so sizes and checksums in the rows always describe the stored
+    bytes. What this run wrote is listed in ``ctx.stored_files``, for removal if the seeding fails.
     """
-    if default_storage.exists(name):
-        with default_storage.open(name) as existing:
+    storage = attachment_storage()
+    if storage.exists(name):
+        with storage.open(name) as existing:
             if existing.read() == content:
                 return name
-    stored_name = default_storage.save(name, ContentFile(content))
+    stored_name = storage.save(name, ContentFile(content, name=name))
     ctx.stored_files.append(stored_name)
     return stored_name
 
 
-def _png(width: int, height: int) -> bytes:
-    image = Image.new("RGB", (width, height), (32, 87, 140))
+def _thumbnail(content: bytes) -> tuple[bytes, str]:
+    """The thumbnail ``attachments.services`` makes of an uploaded image, and its extension: fitted into
+    ``ATTACHMENT_THUMBNAIL_SIZE``, a PNG when the image has transparency, a JPEG otherwise."""
+    box = settings.ATTACHMENT_THUMBNAIL_SIZE
+    with Image.open(io.BytesIO(content)) as image:
+        if image.format == "JPEG":
+            image.draft("RGB", box)
+        thumbnail = ImageOps.exif_transpose(image)
+        thumbnail.thumbnail(box)
+        output = io.BytesIO()
+        if thumbnail.mode in {"RGBA", "LA", "PA"} or "transparency" in thumbnail.info:
+            thumbnail.convert("RGBA").save(output, "PNG", optimize=True)
+            return output.getvalue(), ".png"
+        thumbnail.convert("RGB").save(output, "JPEG", quality=82)
+        return output.getvalue(), ".jpg"
+
+
+def _office_photo_jpeg() -> bytes:
+    """An office block against an evening sky, 640 x 427: smooth gradients and soft edges, as in a photo."""
+    width, height = 640, 427
+    sky = ImageOps.colorize(Image.linear_gradient("L"), black=(34, 62, 128), white=(252, 186, 124))
+    image = sky.resize((width, height))
+    glow = Image.new("L", (width, height), 0)
+    ImageDraw.Draw(glow).ellipse((390, 170, 510, 290), fill=255)
+    image.paste((255, 226, 160), mask=glow.filter(ImageFilter.GaussianBlur(18)))
     draw = ImageDraw.Draw(image)
-    draw.rectangle((width // 8, height // 4, width * 7 // 8, height * 3 // 4), fill=(240, 200, 80))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    for depth, (base, color) in enumerate(((330, (70, 104, 86)), (360, (44, 74, 58)))):
+        hills = [(x, base + 22 * math.sin(x / (70 + 40 * depth) + depth)) for x in range(0, width + 10, 10)]
+        draw.polygon([(0, height), *hills, (width, height)], fill=color)
+    for left, top, right, columns, rows in ((110, 110, 290, 6, 10), (310, 210, 400, 3, 6)):
+        draw.rectangle((left, top, right, 400), fill=(48, 54, 70))
+        for row in range(rows):
+            for column in range(columns):
+                lit = (row * 5 + column * 3) % 7 < 4
+                x, y = left + 12 + column * ((right - left - 12) // columns), top + 14 + row * 27
+                draw.rectangle((x, y, x + 14, y + 16), fill=(255, 219, 138) if lit else (74, 82, 102))
+    draw.rectangle((0, 400, width, height), fill=(28, 34, 30))
+    output = io.BytesIO()
+    image.filter(ImageFilter.GaussianBlur(0.7)).save(output, "JPEG", quality=85)
+    return output.getvalue()
 
 
-def _pdf(title: str) -> bytes:
-    # A minimal single-page PDF that readers open; enough for demo downloads.
-    stream = f"BT /F1 24 Tf 72 720 Td ({title}) Tj ET".encode()
+def _growth_chart_png() -> bytes:
+    """A bar chart of monthly revenue with its trend line on a card with transparent corners, 480 x 320."""
+    width, height = 480, 320
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=24, fill=(250, 251, 253, 255))
+    draw.line((48, 270, 448, 270), fill=(150, 158, 172, 255), width=2)
+    draw.line((48, 40, 48, 270), fill=(150, 158, 172, 255), width=2)
+    revenue = (52, 61, 58, 74, 80, 77, 95, 104, 112, 109, 128, 141)
+    trend = []
+    for month, value in enumerate(revenue):
+        left = 60 + month * 32
+        top = 270 - value * 1.5
+        shade = 150 + month * 8
+        draw.rectangle((left, top, left + 22, 269), fill=(40, 90, min(shade, 255), 255))
+        trend.append((left + 11, top - 12))
+    draw.line(trend, fill=(236, 128, 42, 255), width=4, joint="curve")
+    for x, y in trend:
+        draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill=(236, 128, 42, 255))
+    output = io.BytesIO()
+    image.save(output, "PNG", optimize=True)
+    return output.getvalue()
+
+
+def _pdf(title: str, lines: tuple[str, ...]) -> bytes:
+    """A single-page PDF with a title and a few lines of text (ASCII), as small as a valid PDF gets."""
+    text = " T* ".join(f"({_pdf_escaped(line)}) Tj" for line in lines)
+    stream = f"BT /F1 20 Tf 72 720 Td ({_pdf_escaped(title)}) Tj /F1 11 Tf 16 TL 0 -34 Td {text} ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -186,3 +296,43 @@ def _pdf(title: str) -> bytes:
     out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+def _pdf_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+_SESSION_NOTES = (
+    "Client: Northwind Logistics. Consultant: pricing and go-to-market.",
+    "1. Reviewed the current price list against three competitors.",
+    "2. Agreed to test a tiered offer with two pilot customers.",
+    "3. Next session: results of the pilot and the hiring plan.",
+)
+_INVOICE_LINES = (
+    "Consulting session, 90 minutes (booking 2025-0142)      EUR 270.00",
+    "Platform fee included.                                   VAT 0.00",
+    "Total paid by card                                        EUR 270.00",
+)
+_FEASIBILITY_LINES = (
+    "Question: can a second warehouse pay for itself within three years?",
+    "Demand: 18% yearly growth in the southern region since 2023.",
+    "Costs: lease and staff EUR 410,000 a year; savings EUR 520,000 a year.",
+    "Conclusion: feasible, with a break-even in month 26.",
+)
+_MARKET_DATA_CSV = """month,bookings,revenue_eur,new_clients
+2025-01,118,15340,21
+2025-02,124,16120,19
+2025-03,139,18070,26
+2025-04,131,17030,22
+2025-05,147,19110,28
+2025-06,152,19760,25
+"""
+_MEETING_NOTES_TXT = """Weekly meeting - notes
+
+Attendees: operations, finance, two consultants.
+Agenda: pricing, hiring, next steps.
+
+- Pricing: keep the hourly rate, add a package of five sessions.
+- Hiring: one more consultant for supply chain topics by spring.
+- Next steps: finance drafts the package terms by Friday.
+"""

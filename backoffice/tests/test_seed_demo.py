@@ -1,13 +1,13 @@
 """`manage.py seed_demo`: linked demo rows in every table, money that adds up, all or nothing, once."""
 
 import hashlib
+import posixpath
 from datetime import UTC, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.apps import apps
-from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F, Q, Sum
@@ -17,7 +17,9 @@ from guardian.core import ObjectPermissionChecker
 from accounts.models import Notification, NotificationChannel, User
 from accounts.rbac_catalog import RBAC_APP_LABELS
 from analytics.models import KPIMetric, KPIPeriod
-from attachments.models import FileAttachment, FileOwnerType
+from attachments.file_types import FILE_TYPES, SNIFF_BYTES, detected_mime, file_type_for
+from attachments.models import FileAttachment, FileOwnerType, ThumbnailStatus
+from attachments.storage import FILES_FOLDER, PRIVATE, PUBLIC, THUMBNAILS_FOLDER, is_public_name, stored_names
 from auditing.models import AuditAction, AuditLog, SystemLog
 from backoffice import demo_data
 from backoffice.services import DEMO_USER_PASSWORD
@@ -37,8 +39,15 @@ PAID = [PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    """A storage of its own per test, so stored demo files are this test's alone."""
+    """Storages of their own per test (public and private attachments), so stored demo files are this
+    test's alone."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    if settings.STORAGES["attachments_private"]["BACKEND"].endswith("FileSystemStorage"):
+        private = {"location": str(tmp_path / "private-media"), "base_url": None}
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "attachments_private": {**settings.STORAGES["attachments_private"], "OPTIONS": private},
+        }
     return settings.MEDIA_ROOT
 
 
@@ -62,8 +71,9 @@ def row_counts() -> dict[str, int]:
 
 
 def stored_demo_files() -> list[str]:
-    directories, files = default_storage.listdir("demo") if default_storage.exists("demo") else ([], [])
-    return files + [f"{d}/{f}" for d in directories for f in default_storage.listdir(f"demo/{d}")[1]]
+    """Every file and thumbnail in the attachment storage, public and private."""
+    folders = [posixpath.join(v, f) for v in (PUBLIC, PRIVATE) for f in (FILES_FOLDER, THUMBNAILS_FOLDER)]
+    return sorted(name for folder in folders for name in stored_names(folder))
 
 
 # Live state that only a real sign-in makes: a demo row would name a session that does not exist.
@@ -196,15 +206,50 @@ def test_attachments_point_at_real_stored_files_of_every_owner_type(seeded):
     attachments = FileAttachment.objects.all()
 
     assert set(attachments.values_list("owner_type", flat=True)) == set(FileOwnerType.values)
+    assert attachments.filter(is_public=True).exists() and attachments.filter(is_public=False).exists()
     for attachment in attachments:
-        assert attachment.file.name
-        with default_storage.open(attachment.file.name) as stored:
+        with attachment.file.open("rb") as stored:
             content = stored.read()
+        assert is_public_name(str(attachment.file)) == attachment.is_public
         assert len(content) == attachment.size_bytes
         assert hashlib.sha256(content).hexdigest() == attachment.checksum_sha256
-    thumbnails = attachments.exclude(thumbnail=None).exclude(thumbnail="")
-    assert thumbnails.exists()
-    assert all(a.thumbnail.name and default_storage.exists(a.thumbnail.name) for a in thumbnails)
+        extension = posixpath.splitext(str(attachment.file))[1]
+        assert file_type_for(detected_mime(content[:SNIFF_BYTES]), extension) == FILE_TYPES[attachment.content_type]
+
+
+def test_image_attachments_have_ready_thumbnails_of_their_visibility(seeded):
+    images = FileAttachment.objects.filter(content_type__in=[m for m, t in FILE_TYPES.items() if t.is_image])
+
+    assert images.exists()
+    assert not images.exclude(thumbnail_status=ThumbnailStatus.READY).exists()
+    assert not FileAttachment.objects.exclude(pk__in=images).exclude(thumbnail_status=ThumbnailStatus.NONE).exists()
+    assert not FileAttachment.objects.exclude(pk__in=images).exclude(thumbnail=None).exclude(thumbnail="").exists()
+    for image in images:
+        assert is_public_name(str(image.thumbnail)) == image.is_public
+        with image.thumbnail.open("rb") as stored:
+            assert FILE_TYPES[detected_mime(stored.read(SNIFF_BYTES))].is_image
+
+
+def test_the_storage_holds_only_files_the_rows_name(seeded):
+    named = {name for pair in FileAttachment.objects.values_list("file", "thumbnail") for name in pair if name}
+
+    assert stored_demo_files() == sorted(named)
+
+
+def test_seeding_again_reuses_the_stored_demo_files():
+    # given: a seeding rolled back, which leaves its stored files behind
+    with transaction.atomic():
+        seed_demo()
+        first = set(FileAttachment.objects.values_list("file", "thumbnail"))
+        transaction.set_rollback(True)
+    stored = stored_demo_files()
+
+    # when
+    seed_demo()
+
+    # then
+    assert set(FileAttachment.objects.values_list("file", "thumbnail")) == first
+    assert stored_demo_files() == stored
 
 
 def test_ownership_grants_are_what_consultants_ownership_would_make(seeded):

@@ -48,6 +48,9 @@ EXPECTED_ACCESS: tuple[tuple[str, frozenset, frozenset], ...] = (
     (r"auditing:(systemlog_list|systemlog_detail)", STAFF_ROLES, NOBODY),
     (r"auditing:audit_chain_verify", NOBODY, STAFF_ROLES),
     (r"search:results", STAFF_ROLES, NOBODY),
+    # A private file (Samples picks one): who may view its owner and download private files.
+    (r"attachments:(download|thumbnail)", STAFF_ROLES, NOBODY),
+    (r"attachments:(upload|delete)", NOBODY, STAFF_ROLES),
     # One's own account: any staff member still signed in, whatever their roles (a role that expired
     # leaves them their password and sessions).
     (r"account:(overview|password_change_done)", STAFF_ROLES | {EXPIRED}, NOBODY),
@@ -113,6 +116,10 @@ class Samples:
                 "entity_id": event.entity_id or "-",
             }
             return {param: values[param] for param in params}
+        if name.startswith("attachments:"):
+            from attachments.models import FileAttachment
+
+            return {"pk": FileAttachment.objects.filter(is_public=False).earliest("pk").pk}
         if name.startswith("account:"):
             values = {"pk": 1, "uidb64": "MQ", "token": "set-password"}
             return {param: values[param] for param in params}

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.secret_key import secret_key_problem
 from config.settings.base import *  # noqa: F403
-from config.settings.base import BASE_DIR, CACHE_KEY_PREFIX, env
+from config.settings.base import BASE_DIR, CACHE_KEY_PREFIX, env, with_session_settings
 
 
 def required(name: str) -> str:
@@ -28,6 +28,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"] = with_session_settings(DATABASES["default"])
 # Cached permissions are invalidated through the cache, so every process must share it.
 REDIS_URL = required("REDIS_URL")
 CACHES = {

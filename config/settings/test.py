@@ -4,13 +4,19 @@ import tempfile
 from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOGGING, STORAGES, env
+from config.settings.base import ATTACHMENT_STORAGE, LOGGING, STORAGES, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="backoffice-test-media-"))
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="backoffice-test-private-media-"))
+if ATTACHMENT_STORAGE == "filesystem":
+    STORAGES["attachments_private"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    }
 # The audit anchor outside the database: each test gets a location of its own (conftest.py), this one is the
 # fallback for code running outside a test.
 STORAGES["audit_anchor"] = {

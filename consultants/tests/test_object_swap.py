@@ -137,6 +137,7 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
     their_session = UserSession.objects.create(user=user, session_key="their-session-key-0123456789abcdef")
     everything = list(Permission.objects.values_list("pk", flat=True))
     super_admin = Role.objects.get(name=SUPER_ADMIN)
+    their_file = FileAttachmentFactory(owner_type=FileOwnerType.BOOKING, owner_id=booking.pk)
     pages: dict[str, tuple[list, dict]] = {
         "accounts:role_detail": ([role.pk], {}),
         "accounts:role_update": ([role.pk], {"name": role.name, "description": SWAPPED}),
@@ -149,6 +150,9 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
         "auditing:entity_history": (["consultants.booking", str(booking.pk)], {}),
         "auditing:systemlog_detail": ([entry.pk], {}),
         "account:session_sign_out": ([their_session.pk], {}),
+        "attachments:download": ([their_file.pk], {}),
+        "attachments:thumbnail": ([their_file.pk], {}),
+        "attachments:delete": ([their_file.pk], {}),
     }
     return {name: (reverse(name, args=args), body) for name, (args, body) in pages.items()}
 

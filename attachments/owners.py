@@ -1,0 +1,138 @@
+"""Which row each owner type is, and which permissions govern its files: the one registry every upload,
+download, panel and sweep reads.
+
+A file belongs to its owner: whoever may change the owner may add files to it and delete them, whoever
+may view the owner may see its files and download them. Both are asked with the owner as the object, so a
+per-object grant (guardian; decision 0015) is enough: a consultant holding "change" on their own report
+uploads to it, and not to another consultant's. Private files also need
+``attachments.download_private_fileattachment``; adding files needs ``attachments.add_fileattachment``
+and deleting them ``attachments.delete_fileattachment`` (decision 0019).
+"""
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from attachments.models import FileAttachment, FileOwnerType
+
+ADD_ATTACHMENT = "attachments.add_fileattachment"
+DELETE_ATTACHMENT = "attachments.delete_fileattachment"
+VIEW_ATTACHMENT = "attachments.view_fileattachment"
+DOWNLOAD_PRIVATE_ATTACHMENT = "attachments.download_private_fileattachment"
+
+
+@dataclass(frozen=True)
+class AttachmentOwner:
+    """An owner type: the model its ids point into."""
+
+    owner_type: str
+    model_label: str
+
+    @property
+    def model(self) -> type[Model]:
+        return apps.get_model(self.model_label)
+
+    @property
+    def change_permission(self) -> str:
+        """Needed on the owner to add files to it or delete them."""
+        opts = self.model._meta
+        return f"{opts.app_label}.change_{opts.model_name}"
+
+    @property
+    def view_permission(self) -> str:
+        """Needed on the owner to see its files and download them."""
+        opts = self.model._meta
+        return f"{opts.app_label}.view_{opts.model_name}"
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+
+# By label, not by class: the owning apps sit beside attachments and some (support) will attach files
+# themselves; neither side imports the other's models for this.
+OWNERS: dict[str, AttachmentOwner] = {
+    owner.owner_type: owner
+    for owner in (
+        AttachmentOwner(FileOwnerType.USER, "accounts.User"),
+        AttachmentOwner(FileOwnerType.BOOKING, "consultants.Booking"),
+        AttachmentOwner(FileOwnerType.REPORT, "consultants.Report"),
+        AttachmentOwner(FileOwnerType.FEASIBILITY_STUDY, "consultants.FeasibilityStudy"),
+        AttachmentOwner(FileOwnerType.ARTICLE, "consultants.Article"),
+        AttachmentOwner(FileOwnerType.TICKET, "support.SupportTicket"),
+        AttachmentOwner(FileOwnerType.MESSAGE, "consultants.Message"),
+    )
+}
+
+
+def owner_registration(owner_type: str) -> AttachmentOwner:
+    """The registry's entry for ``owner_type``; ``ValidationError`` for a type it does not know."""
+    try:
+        return OWNERS[owner_type]
+    except (KeyError, TypeError):
+        raise ValidationError(_("Files cannot be attached to that kind of record."), code="owner_type") from None
+
+
+def owner_type_of(model: type[Model]) -> str | None:
+    """The owner type whose rows are ``model``'s, or None when its rows take no files."""
+    label = model._meta.label_lower
+    return next((o.owner_type for o in OWNERS.values() if o.model_label.lower() == label), None)
+
+
+def owner_row(owner_type: str, owner_id: object) -> Model:
+    """The row (``owner_type``, ``owner_id``) names; ``ValidationError`` when there is none (or the id is
+    not one: text, a negative or absurdly large number)."""
+    registration = owner_registration(owner_type)
+    try:
+        pk = int(str(owner_id))
+    except ValueError:
+        pk = -1
+    if not 0 < pk < 2**63:
+        raise ValidationError(_("There is no such %(owner)s.") % {"owner": registration.label}, code="owner")
+    row = registration.model._default_manager.filter(pk=pk).first()
+    if row is None:
+        raise ValidationError(_("There is no such %(owner)s.") % {"owner": registration.label}, code="owner")
+    return row
+
+
+def may_add_files(user, owner: Model) -> bool:
+    registration = OWNERS[owner_type_of(type(owner)) or ""]
+    return user.has_perm(ADD_ATTACHMENT) and user.has_perm(registration.change_permission, owner)
+
+
+def may_delete_file(user, attachment: FileAttachment, owner: Model | None) -> bool:
+    """Deleting a file needs the delete permission and, while its owner exists, the right to change it."""
+    if not user.has_perm(DELETE_ATTACHMENT):
+        return False
+    if owner is None:
+        return True
+    return user.has_perm(OWNERS[attachment.owner_type].change_permission, owner)
+
+
+def may_see_files(user, owner: Model) -> bool:
+    registration = OWNERS[owner_type_of(type(owner)) or ""]
+    return user.has_perm(registration.view_permission, owner)
+
+
+def may_download(user, attachment: FileAttachment, owner: Model | None) -> bool:
+    """A public file: anyone. A private one: who may view its owner and holds the private-download
+    permission. A private file whose owner is gone: only holders of both that permission and the
+    attachments' view permission (staff tidying up)."""
+    if attachment.is_public:
+        return True
+    if not user.is_authenticated or not user.has_perm(DOWNLOAD_PRIVATE_ATTACHMENT):
+        return False
+    if owner is None:
+        return user.has_perm(VIEW_ATTACHMENT)
+    return user.has_perm(OWNERS[attachment.owner_type].view_permission, owner)
+
+
+def owner_of(attachment: FileAttachment) -> Model | None:
+    """The row ``attachment`` belongs to, or None when it is gone."""
+    registration = OWNERS.get(attachment.owner_type)
+    if registration is None:
+        return None
+    return registration.model._default_manager.filter(pk=attachment.owner_id).first()
