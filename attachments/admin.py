@@ -44,6 +44,7 @@ class FileAttachmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         "type",
         "size",
         "is_public",
+        "public_address",
         "checksum_sha256",
         "uploaded_by",
         "created_at",
@@ -84,6 +85,13 @@ class FileAttachmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("type"), ordering="content_type")
     def type(self, attachment: FileAttachment) -> str:
         return str(type_label(attachment.content_type))
+
+    @admin.display(description=_("public address"))
+    def public_address(self, attachment: FileAttachment) -> str:
+        """Where anyone may open a public file (the download link counts downloads; this one does not)."""
+        if not attachment.is_public:
+            return _("None: a private file is opened only through the download link.")
+        return format_html('<a href="{0}">{0}</a>', attachment.file.url)
 
     @admin.display(description=_("belongs to"))
     def owner(self, attachment: FileAttachment) -> str:

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,6 +17,10 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("backoffice.urls")),
 ]
+
+# Public attachments at MEDIA_URL while developing (static() adds nothing unless DEBUG); in production the web
+# server serves MEDIA_ROOT. Private files live elsewhere (PRIVATE_MEDIA_ROOT) and have no URL.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # The error pages stand in the shell; 403 names who can grant access, 500 queries nothing.
 handler403 = "backoffice.views.permission_denied"
