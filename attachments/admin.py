@@ -90,7 +90,7 @@ class FileAttachmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     def public_address(self, attachment: FileAttachment) -> str:
         """Where anyone may open a public file (the download link counts downloads; this one does not)."""
         if not attachment.is_public:
-            return _("None: a private file is opened only through the download link.")
+            return str(_("None: a private file is opened only through the download link."))
         return format_html('<a href="{0}">{0}</a>', attachment.file.url)
 
     @admin.display(description=_("belongs to"))
