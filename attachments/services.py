@@ -182,8 +182,16 @@ def attachment_thumbnail_make(*, attachment_id: int) -> str:
 
 
 def _thumbnail_bytes(attachment: FileAttachment) -> tuple[bytes, str]:
+    with attachment.file.open("rb") as stored:
+        return thumbnail_of(stored)
+
+
+def thumbnail_of(source: IO[bytes]) -> tuple[bytes, str]:
+    """The thumbnail of the image in ``source`` and its extension: fitted into ``ATTACHMENT_THUMBNAIL_SIZE``,
+    turned upright as its EXIF says, a PNG when the image has transparency and a JPEG otherwise. Raises
+    what Pillow raises for an unreadable image, and ``ValueError`` past the pixel limit."""
     box = settings.ATTACHMENT_THUMBNAIL_SIZE
-    with attachment.file.open("rb") as stored, Image.open(stored) as image:
+    with Image.open(source) as image:
         if image.width * image.height > settings.ATTACHMENT_MAX_IMAGE_PIXELS:
             raise ValueError("the image has more pixels than the limit")
         if image.format == "JPEG":

@@ -15,12 +15,12 @@ import posixpath
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from attachments.file_types import FILE_TYPES
 from attachments.models import FileAttachment, FileOwnerType, ThumbnailStatus
+from attachments.services import thumbnail_of
 from attachments.storage import FILES_FOLDER, THUMBNAILS_FOLDER, attachment_storage, visibility_prefix
 from backoffice.demo_data.context import DemoContext
 from backups.models import Backup, BackupStatus, BackupType
@@ -209,20 +209,8 @@ def _store(ctx: DemoContext, name: str, content: bytes) -> str:
 
 
 def _thumbnail(content: bytes) -> tuple[bytes, str]:
-    """The thumbnail ``attachments.services`` makes of an uploaded image, and its extension: fitted into
-    ``ATTACHMENT_THUMBNAIL_SIZE``, a PNG when the image has transparency, a JPEG otherwise."""
-    box = settings.ATTACHMENT_THUMBNAIL_SIZE
-    with Image.open(io.BytesIO(content)) as image:
-        if image.format == "JPEG":
-            image.draft("RGB", box)
-        thumbnail = ImageOps.exif_transpose(image)
-        thumbnail.thumbnail(box)
-        output = io.BytesIO()
-        if thumbnail.mode in {"RGBA", "LA", "PA"} or "transparency" in thumbnail.info:
-            thumbnail.convert("RGBA").save(output, "PNG", optimize=True)
-            return output.getvalue(), ".png"
-        thumbnail.convert("RGB").save(output, "JPEG", quality=82)
-        return output.getvalue(), ".jpg"
+    """The thumbnail the upload's job makes of an image, and its extension."""
+    return thumbnail_of(io.BytesIO(content))
 
 
 def _office_photo_jpeg() -> bytes:
