@@ -106,7 +106,7 @@ class FileAttachmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         """The page shows the preview and download link above the facts, when this user may open the file."""
         attachment = self.get_object(request, object_id)
-        if attachment is not None and may_download(request.user, attachment, owner_of(attachment)):
+        if attachment is not None and may_download(request.user, attachment):
             extra_context = {
                 **(extra_context or {}),
                 "download_url": reverse("attachments:download", args=[attachment.pk]),

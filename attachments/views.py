@@ -35,7 +35,7 @@ from attachments.upload_handlers import CappedUploadHandler
 from attachments.validation import ascii_fallback_name, largest_upload_bytes
 from core.access import is_active_staff
 
-STREAM_CHUNK_BYTES = 256 * 1024
+STREAM_CHUNK_BYTES = 1024 * 1024
 # Nothing in a served file may run or load anything, even if a browser were to render it.
 FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -55,7 +55,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = _attachment_or_404(pk)
     if not attachment.is_public and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not may_download(request.user, attachment, owner_of(attachment)):
+    if not may_download(request.user, attachment):
         raise Http404
     disposition = _disposition(attachment)
     if request.method == "GET":
@@ -74,7 +74,7 @@ def thumbnail(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The thumbnail of attachment ``pk`` (our own re-encoded image, shown inline), under the same rule
     as the file; 404 while there is none."""
     attachment = _attachment_or_404(pk)
-    if not attachment.thumbnail or not may_download(request.user, attachment, owner_of(attachment)):
+    if not attachment.thumbnail or not may_download(request.user, attachment):
         raise Http404
     name = attachment.thumbnail.name or ""
     content_type = "image/png" if name.endswith(".png") else "image/jpeg"
@@ -149,7 +149,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponseBase:
 def _attachment_or_404(pk: int) -> FileAttachment:
     if not 0 < pk <= MAX_ID:
         raise Http404
-    attachment = FileAttachment.objects.filter(pk=pk).first()
+    attachment = FileAttachment.objects.filter(pk=pk).order_by().first()
     if attachment is None:
         raise Http404
     return attachment
