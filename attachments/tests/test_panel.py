@@ -259,3 +259,24 @@ def test_deleting_in_the_files_admin_removes_the_stored_file_after_commit(
         response = admin_client.post(admin_url(FileAttachment, "delete", attachment.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not FileAttachment.objects.exists() and attachment.file.name not in stored_files()
+
+
+@pytest.mark.parametrize(
+    "filename",
+    ["../../etc/passwd.png", "..\\..\\boot.png", "photo\x00.png", "invoice\u202egnp.exe.png", "a" * 300 + ".png"],
+)
+def test_hostile_file_names_sent_by_a_browser_are_refused_or_made_safe_never_a_server_error(client, filename):
+    # Django keeps only the last part of a path a browser sends; what is left is checked by the service.
+    booking = BookingFactory()
+    client.force_login(staff_holding(*PANEL_EDITOR))
+    client.raise_request_exception = False
+    upload = samples.upload("placeholder.png", samples.png(), "image/png")
+    upload.name = filename
+    response = client.post(
+        reverse("attachments:upload"), {"owner_type": "BOOKING", "owner_id": booking.pk, "file": upload}
+    )
+    assert response.status_code == 303, response.status_code
+    assert messages_of(response)
+    for attachment in FileAttachment.objects.all():
+        assert "/" not in attachment.original_name and "\\" not in attachment.original_name
+        assert "\x00" not in attachment.original_name and "\u202e" not in attachment.original_name
