@@ -44,7 +44,8 @@ MAX_ID = 2**63 - 1
 
 @require_http_methods(["GET", "HEAD"])
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The file of attachment ``pk``, counted as a download.
+    """The file of attachment ``pk``, counted as a download when the request starts at its first byte (a
+    ``Range`` further in resumes or seeks within a download already counted).
 
     Private files: anonymous visitors are sent to sign in; anyone without the right to download it gets
     404, as for a file that does not exist (an id reveals nothing). On S3 the answer is a redirect to a
@@ -58,7 +59,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     if not may_download(request.user, attachment):
         raise Http404
     disposition = _disposition(attachment)
-    if request.method == "GET":
+    if request.method == "GET" and _first_byte_asked(request) == 0:
         services.attachment_download_record(attachment=attachment, user=request.user)
     name = attachment.file.name or ""
     signed = presigned_url(name, filename_header=disposition, content_type=attachment.content_type)
@@ -144,6 +145,15 @@ def delete(request: HttpRequest, pk: int) -> HttpResponseBase:
         return HttpResponseRedirect(back, status=303)
     messages.success(request, _("“%(name)s” was deleted.") % {"name": attachment.original_name})
     return HttpResponseRedirect(back, status=303)
+
+
+def _first_byte_asked(request: HttpRequest) -> int | None:
+    """Where the requested bytes start: 0 for the whole file (no ``Range``, or one we do not honour), the
+    range's start otherwise, None for a range counted from the end ("the last n bytes")."""
+    match = _RANGE.match(request.headers.get("Range", "").strip())
+    if not match or not (match[1] or match[2]):
+        return 0
+    return int(match[1]) if match[1] else None
 
 
 def _attachment_or_404(pk: int) -> FileAttachment:

@@ -257,3 +257,13 @@ def test_a_superuser_may_download_a_file_whose_owner_is_gone(client):
     FileAttachment.objects.filter(pk=attachment.pk).update(owner_id=987_654_321)
     response = signed_in(client, UserFactory(is_staff=True, is_superuser=True)).get(download_url(attachment))
     assert response.status_code == 200
+
+
+def test_a_range_further_in_continues_a_download_and_is_not_counted_again(client):
+    attachment = stored("long.pdf", samples.pdf() * 3)
+    reader = signed_in(client, staff_holding(*DOWNLOADER_PERMISSIONS))
+    for range_header in ("bytes=0-99", "bytes=100-", "bytes=-50", "bytes=200-299"):
+        assert reader.get(download_url(attachment), HTTP_RANGE=range_header).status_code == 206
+    attachment.refresh_from_db()
+    assert attachment.download_count == 1
+    assert AuditLog.objects.filter(action=AuditAction.DOWNLOAD).count() == 1
