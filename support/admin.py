@@ -10,15 +10,29 @@ from core.admin_performance import LargeTableAdminMixin
 from core.admin_search import PeopleSearchAdminMixin
 from core.owner_fields import OwnerField, OwnerFieldsAdminMixin
 from support.models import SupportTicket, TicketComment
-from support.services import ticket_assign
+from support.services import ticket_assign, ticket_reply, ticket_status_change
+from support.workflow import next_statuses
 
 
 class TicketCommentInline(admin.StackedInline):
+    """The conversation: what was said stays as it was said. New replies and notes are added here and go
+    through ``support.services.ticket_reply`` (signed by their writer, workflow rules applied); existing
+    ones are read-only and never deleted."""
+
     model = TicketComment
     extra = 0
     fields = ("author", "body", "is_internal", "created_at")
-    # A comment is written by whoever writes it: choosing its author would let staff speak as a client.
     readonly_fields = ("author", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Existing comments show every field read-only; the extra (new) form keeps body and is_internal.
+        return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SupportTicket)
@@ -34,14 +48,27 @@ class SupportTicketAdmin(PeopleSearchAdminMixin, OwnerFieldsAdminMixin, LargeTab
     search_help_text = _("A reference, words of the subject, or part of the requester's name or e-mail.")
     autocomplete_fields = ("requester", "assignee")
     list_select_related = ("requester", "assignee")
-    readonly_fields = ("reference", "created_at", "updated_at")
+    # The workflow stamps these (support.workflow); nobody types them.
+    readonly_fields = ("reference", "first_response_at", "resolved_at", "closed_at", "created_at", "updated_at")
     inlines = (TicketCommentInline,)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
+        if obj is not None:
+            # The client's own words stay theirs once the ticket exists.
+            fields = (*fields, "subject", "description", "requester")
         if not request.user.has_perm(ASSIGN_TICKET):
             fields = (*fields, "assignee")
         return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and "status" in form.base_fields:
+            # Only the statuses the workflow allows from here (and the current one).
+            allowed = {obj.status, *next_statuses(obj.status)}
+            field = form.base_fields["status"]
+            field.choices = [(value, label) for value, label in field.choices if value in allowed]
+        return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
@@ -56,21 +83,27 @@ class SupportTicketAdmin(PeopleSearchAdminMixin, OwnerFieldsAdminMixin, LargeTab
         assignee); the assignee's grants follow the saved row either way. The admin runs this in a
         transaction, so a refusal leaves nothing saved.
         """
+        new_status = obj.status
+        if change and "status" in form.changed_data:
+            obj.status = form.initial["status"]  # moved by the workflow below, not by the form
         if "assignee" not in form.changed_data:
-            return super().save_model(request, obj, form, change)
-        new_assignee = obj.assignee
-        obj.assignee_id = form.initial.get("assignee")
-        super().save_model(request, obj, form, change)
-        ticket_assign(ticket=obj, assignee=new_assignee, actor=request.user)
-        obj.refresh_from_db(fields=["assignee", "updated_at"])
+            super().save_model(request, obj, form, change)
+        else:
+            new_assignee = obj.assignee
+            obj.assignee_id = form.initial.get("assignee")
+            super().save_model(request, obj, form, change)
+            ticket_assign(ticket=obj, assignee=new_assignee, actor=request.user)
+        if change and new_status != form.initial["status"]:
+            ticket_status_change(ticket=obj, status=new_status, actor=request.user)
+        obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
+        """New replies and notes through ``ticket_reply``; nothing else of the conversation changes."""
         for comment in formset.save(commit=False):
-            if comment.author_id is None:
-                comment.author = request.user
-            comment.save()
-        for comment in formset.deleted_objects:
-            comment.delete()
+            if comment.pk is None:
+                ticket_reply(
+                    ticket=form.instance, author=request.user, body=comment.body, is_internal=comment.is_internal
+                )
 
 
 @admin.register(TicketComment)

@@ -166,6 +166,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Back office <no-repl
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 # An open or in-progress ticket older than this is overdue on the staff overview.
 SUPPORT_TICKET_OVERDUE_HOURS = env.int("SUPPORT_TICKET_OVERDUE_HOURS", default=48)
+# The longest reply or note on a ticket, in characters; more belongs in an attached file.
+SUPPORT_COMMENT_MAX_LENGTH = 20_000
 
 # Sessions: signed out after SESSION_IDLE_TIMEOUT_SECONDS without a request, and in any case
 # SESSION_ABSOLUTE_TIMEOUT_SECONDS after signing in (core.security_middleware.StaffSessionMiddleware).

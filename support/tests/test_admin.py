@@ -11,7 +11,7 @@ from accounts.tests.factories import (
 )
 from auditing.models import AuditLog
 from core.testing import admin_url
-from support.models import SupportTicket, SupportTicketUserObjectPermission
+from support.models import SupportTicket, SupportTicketUserObjectPermission, TicketComment
 from support.tests.factories import SupportTicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,11 +92,11 @@ def test_a_ticket_cannot_be_assigned_to_a_client(admin_client):
 
 
 def test_other_changes_leave_the_assignment_alone(admin_client, require_postgres):
-    ticket = SupportTicketFactory()
-    response = admin_client.post(admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, subject="New"))
+    ticket = SupportTicketFactory(priority="MEDIUM")
+    response = admin_client.post(admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, priority="HIGH"))
     assert response.status_code == 302
     ticket.refresh_from_db()
-    assert (ticket.subject, ticket.assignee) == ("New", None)
+    assert (ticket.priority, ticket.assignee) == ("HIGH", None)
     (change,) = AuditLog.objects.filter(entity_type="support.supportticket", action="UPDATE")
     assert "assignee_id" not in change.changes
 
@@ -132,14 +132,63 @@ def test_raising_a_ticket_in_a_clients_name_takes_the_permission_to_act_for_othe
 def test_an_agent_cannot_hand_an_existing_ticket_to_another_requester(client):
     # given an agent who may change tickets but not act for others
     agent = staff_holding("support.change_supportticket", "support.view_supportticket")
-    ticket = SupportTicketFactory()
+    ticket = SupportTicketFactory(priority="MEDIUM")
     requester = ticket.requester
     client.force_login(agent)
     # when they post its change form naming themselves as the requester
     response = client.post(
-        admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, requester=agent.pk, subject="New")
+        admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, requester=agent.pk, priority="HIGH")
     )
     # then the edit is saved, the requester is not
     assert response.status_code == 302
     ticket.refresh_from_db()
-    assert (ticket.subject, ticket.requester) == ("New", requester)
+    assert (ticket.priority, ticket.requester) == ("HIGH", requester)
+
+
+def test_the_admin_moves_a_ticket_only_along_the_workflow(admin_client):
+    # given an open ticket: the status menu offers only what may follow
+    ticket = SupportTicketFactory(status="OPEN")
+    form = admin_client.get(admin_url(SupportTicket, "change", ticket.pk)).context["adminform"].form
+    assert [value for value, _ in form.fields["status"].choices] == ["OPEN", "IN_PROGRESS"]
+    # when the form is forged to close it straight away, it is refused and nothing changes
+    response = admin_client.post(admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, status="CLOSED"))
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    ticket.refresh_from_db()
+    assert ticket.status == "OPEN"
+    # and a move along the workflow goes through the service, which tells the requester
+    response = admin_client.post(
+        admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, status="IN_PROGRESS")
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "IN_PROGRESS"
+    assert ticket.requester.notifications.count() == 2
+
+
+def test_the_conversation_is_not_rewritten_and_new_replies_go_through_the_desk(admin_client, superuser):
+    # given a ticket with the client's message
+    ticket = SupportTicketFactory(status="OPEN")
+    said = TicketComment.objects.create(ticket=ticket, author=ticket.requester, body="My invoice is wrong")
+    data = ticket_form(ticket)
+    data.update(
+        {
+            "comments-TOTAL_FORMS": 2,
+            "comments-INITIAL_FORMS": 1,
+            "comments-0-id": said.pk,
+            "comments-0-ticket": ticket.pk,
+            "comments-0-body": "I was wrong, nothing to see",
+            "comments-0-DELETE": "on",
+            "comments-1-ticket": ticket.pk,
+            "comments-1-body": "We are on it.",
+        }
+    )
+    # when the change form tries to rewrite and delete the client's words and adds a reply
+    response = admin_client.post(admin_url(SupportTicket, "change", ticket.pk), data)
+    # then the client's words stand, and the reply is signed by the agent with the first response stamped
+    assert response.status_code == 302
+    said.refresh_from_db()
+    assert said.body == "My invoice is wrong"
+    reply = TicketComment.objects.exclude(pk=said.pk).get()
+    assert (reply.author, reply.body, reply.is_internal) == (superuser, "We are on it.", False)
+    ticket.refresh_from_db()
+    assert ticket.first_response_at == reply.created_at
