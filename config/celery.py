@@ -25,6 +25,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(day_of_week="sun", hour=4, minute=7),
         "kwargs": {"full": True},
     },
+    # Tickets left RESOLVED past SUPPORT_AUTO_CLOSE_DAYS (support.services.tickets_auto_close).
+    "tickets-auto-close": {"task": "support.tasks.tickets_auto_close_task", "schedule": crontab(hour=4, minute=47)},
     # Stored files no row names and rows whose file is gone (attachments.services.attachments_sweep).
     "attachments-sweep": {"task": "attachments.tasks.attachments_sweep_task", "schedule": crontab(hour=4, minute=29)},
     "audit-partitions-ensure": {

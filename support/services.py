@@ -5,6 +5,8 @@ it causes (``Notification`` rows; delivering them is the notification job's). Ro
 the capture triggers.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -61,16 +63,7 @@ def ticket_status_change(*, ticket: SupportTicket, status: str, actor) -> Suppor
         raise ValidationError(_transition_refusal(ticket.status, status), code="transition")
     _move(ticket, status)
     ticket.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
-    notifications_create(
-        users=[ticket.requester],
-        title=_("Your ticket %(reference)s is now %(status)s")
-        % {
-            "reference": ticket.reference,
-            "status": ticket.get_status_display().lower(),
-        },
-        body=ticket.subject,
-        channels=(NotificationChannel.IN_APP, NotificationChannel.EMAIL),
-    )
+    _tell_requester_of_status(ticket)
     return ticket
 
 
@@ -123,6 +116,42 @@ def ticket_reply(*, ticket: SupportTicket, author, body: str, is_internal: bool 
         )
     ticket.save(update_fields=changed)
     return comment
+
+
+def tickets_auto_close(*, now=None, batch_size: int = 500) -> int:
+    """Closes RESOLVED tickets resolved more than ``SUPPORT_AUTO_CLOSE_DAYS`` ago (the client had that long
+    to reply and reopen them), telling each requester; returns how many. Each ticket is locked and
+    re-read, so one a client reopened meanwhile stays open; batches commit on their own."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SUPPORT_AUTO_CLOSE_DAYS)
+    due = SupportTicket.objects.filter(status=TicketStatus.RESOLVED, resolved_at__lt=cutoff).order_by("resolved_at")
+    closed = 0
+    while ids := list(due.values_list("pk", flat=True)[:batch_size]):
+        closed_now = 0
+        with transaction.atomic():
+            # A ticket someone is working on right now (locked) waits for the next run.
+            tickets = SupportTicket.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+                pk__in=ids, status=TicketStatus.RESOLVED, resolved_at__lt=cutoff
+            )
+            for ticket in tickets.select_related("requester"):
+                _move(ticket, TicketStatus.CLOSED)
+                ticket.save(update_fields=["status", "closed_at", "updated_at"])
+                _tell_requester_of_status(ticket)
+                closed_now += 1
+        closed += closed_now
+        if len(ids) < batch_size or not closed_now:
+            break
+    return closed
+
+
+def _tell_requester_of_status(ticket: SupportTicket) -> None:
+    notifications_create(
+        users=[ticket.requester],
+        title=_("Your ticket %(reference)s is now %(status)s")
+        % {"reference": ticket.reference, "status": ticket.get_status_display().lower()},
+        body=ticket.subject,
+        channels=(NotificationChannel.IN_APP, NotificationChannel.EMAIL),
+    )
 
 
 def _move(ticket: SupportTicket, status: str) -> None:

@@ -168,6 +168,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 SUPPORT_TICKET_OVERDUE_HOURS = env.int("SUPPORT_TICKET_OVERDUE_HOURS", default=48)
 # The longest reply or note on a ticket, in characters; more belongs in an attached file.
 SUPPORT_COMMENT_MAX_LENGTH = 20_000
+# A RESOLVED ticket the client has not answered for this many days is closed by the nightly job.
+SUPPORT_AUTO_CLOSE_DAYS = env.int("SUPPORT_AUTO_CLOSE_DAYS", default=7)
 
 # Sessions: signed out after SESSION_IDLE_TIMEOUT_SECONDS without a request, and in any case
 # SESSION_ABSOLUTE_TIMEOUT_SECONDS after signing in (core.security_middleware.StaffSessionMiddleware).

@@ -1,15 +1,19 @@
 """The ticket workflow and the conversation: who may move a ticket where, who may write what, what is
 stamped and who is told."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Notification
 from accounts.rbac_catalog import CHANGE_TICKET, VIEW_INTERNAL_COMMENTS
 from accounts.tests.factories import UserFactory, fresh, staff_holding
 from support.models import SupportTicket, TicketComment, TicketStatus
-from support.services import ticket_reply, ticket_status_change
+from support.services import ticket_reply, ticket_status_change, tickets_auto_close
+from support.tasks import tickets_auto_close_task
 from support.tests.factories import SupportTicketFactory
 from support.workflow import TRANSITIONS
 
@@ -154,3 +158,27 @@ def test_a_closed_ticket_takes_no_more_replies(agent):
         with pytest.raises(ValidationError, match="closed"):
             ticket_reply(ticket=ticket, author=author, body="One more thing")
     assert not TicketComment.objects.exists()
+
+
+def test_resolved_tickets_left_unanswered_are_closed_by_the_nightly_job(settings):
+    # given tickets resolved 8 and 2 days ago (the setting allows 7), one still in progress
+    settings.SUPPORT_AUTO_CLOSE_DAYS = 7
+    now = timezone.now()
+    stale, fresh_one, working = ticket_in(RESOLVED), ticket_in(RESOLVED), ticket_in(IN_PROGRESS)
+    SupportTicket.objects.filter(pk=stale.pk).update(resolved_at=now - timedelta(days=8))
+    SupportTicket.objects.filter(pk=fresh_one.pk).update(resolved_at=now - timedelta(days=2))
+    # when the job runs
+    assert tickets_auto_close_task.delay().get() == {"closed": 1}
+    # then only the stale one is closed, stamped, and its requester told
+    statuses = dict(SupportTicket.objects.values_list("pk", "status"))
+    assert statuses == {stale.pk: CLOSED, fresh_one.pk: RESOLVED, working.pk: IN_PROGRESS}
+    assert SupportTicket.objects.get(pk=stale.pk).closed_at is not None
+    assert notified(stale.requester) == [f"Your ticket {stale.reference} is now closed"] * 2
+    # and running it again closes nothing more
+    assert tickets_auto_close(now=now) == 0
+
+
+def test_the_auto_close_job_is_in_the_beat_schedule():
+    from config.celery import app
+
+    assert "support.tasks.tickets_auto_close_task" in {entry["task"] for entry in app.conf.beat_schedule.values()}
