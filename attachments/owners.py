@@ -104,11 +104,12 @@ def may_add_files(user, owner: Model) -> bool:
 
 
 def may_delete_file(user, attachment: FileAttachment, owner: Model | None) -> bool:
-    """Deleting a file needs the delete permission and, while its owner exists, the right to change it."""
+    """Deleting a file needs the delete permission and the right to change its owner; a file whose owner
+    is gone, also the attachments' view permission (staff tidying up, as for downloading it)."""
     if not user.has_perm(DELETE_ATTACHMENT):
         return False
     if owner is None:
-        return True
+        return user.has_perm(VIEW_ATTACHMENT)
     return user.has_perm(OWNERS[attachment.owner_type].change_permission, owner)
 
 
@@ -121,17 +122,17 @@ _FETCH = object()  # `may_download`'s owner, not looked up yet
 
 
 def may_download(user, attachment: FileAttachment, owner: Model | None | object = _FETCH) -> bool:
-    """A public file: anyone. A private one: who may view its owner and holds the private-download
-    permission.
+    """A public file: who may view its owner (everyone else reads it at its storage URL, a random name).
+    A private one: who may view its owner and holds the private-download permission.
 
     A role's grant covers every record of its model (``accounts.backends``), so the owner is read only
     for someone who may view some records of its model and not others (per-object grants): a download
     by staff costs no query for the owner. A private file whose owner is gone: those with the role-wide
     grant, or holders of the attachments' view permission (staff tidying up). ``owner`` may be given
     when the caller has it (None: gone)."""
-    if attachment.is_public:
-        return True
-    if not user.is_authenticated or not user.has_perm(DOWNLOAD_PRIVATE_ATTACHMENT):
+    if not user.is_authenticated:
+        return False
+    if not attachment.is_public and not user.has_perm(DOWNLOAD_PRIVATE_ATTACHMENT):
         return False
     view_permission = OWNERS[attachment.owner_type].view_permission
     if user.has_perm(view_permission):

@@ -7,7 +7,14 @@ from django.utils.translation import gettext as _
 
 from attachments.file_types import type_label
 from attachments.models import FileAttachment
-from attachments.owners import OWNERS, may_add_files, may_download, owner_type_of
+from attachments.owners import (
+    OWNERS,
+    VIEW_ATTACHMENT,
+    may_add_files,
+    may_delete_file,
+    may_download,
+    owner_type_of,
+)
 from attachments.validation import upload_rules
 
 PANEL_ROWS = 50
@@ -20,7 +27,10 @@ class AttachmentsPanel:
     rows: list[FileAttachment]
     total: int
     may_upload: bool
+    may_delete: bool
     may_download_private: bool
+    # Whether the "see all" link to the files admin list may be offered (its own permission).
+    may_list: bool
     accepted_types: tuple[str, ...]
     accepted_labels: tuple[str, ...]
     max_bytes: int
@@ -54,7 +64,9 @@ def attachments_panel(*, user, owner: Model) -> AttachmentsPanel | None:
         rows=rows[:PANEL_ROWS],
         total=total,
         may_upload=may_add_files(user, owner),
+        may_delete=may_delete_file(user, probe, owner),
         may_download_private=may_download(user, probe, owner),
+        may_list=user.has_perm(VIEW_ATTACHMENT),
         accepted_types=rules.mimes,
         accepted_labels=tuple(dict.fromkeys(str(type_label(mime)) for mime in rules.mimes)),
         max_bytes=rules.max_bytes,

@@ -121,14 +121,15 @@ def attachments_delete(attachments: list[FileAttachment]) -> None:
     transaction.on_commit(lambda: _unreferenced_objects_delete(names))
 
 
-def attachment_download_record(*, attachment: FileAttachment, user) -> None:
-    """Counts one download of ``attachment``: the count moves in the database (``download_count + 1``, so
-    concurrent downloads never lose one) and the time is stamped. A private file's download is also a
-    DOWNLOAD event in the audit trail, naming who read which file of which owner."""
-    now = timezone.now()
-    FileAttachment.objects.filter(pk=attachment.pk).update(
-        download_count=F("download_count") + 1, last_downloaded_at=now
-    )
+def attachment_download_record(*, attachment: FileAttachment, user, counted: bool = True) -> None:
+    """Records that ``user`` was handed ``attachment``'s bytes: a private file's every read is a DOWNLOAD
+    event in the audit trail, naming who read which file of which owner; when ``counted`` (the read starts
+    at the first byte: a new download, not the rest of one), the count moves in the database
+    (``download_count + 1``, so concurrent downloads never lose one) and the time is stamped."""
+    if counted:
+        FileAttachment.objects.filter(pk=attachment.pk).update(
+            download_count=F("download_count") + 1, last_downloaded_at=timezone.now()
+        )
     if not attachment.is_public:
         audit_record(
             action=AuditAction.DOWNLOAD,
@@ -213,17 +214,31 @@ def thumbnail_of(source: IO[bytes]) -> tuple[bytes, str]:
 
 @dataclass
 class SweepReport:
-    """What a sweep removed: stored objects no row names, and rows whose stored file is gone."""
+    """What a sweep removed: stored objects no row names, and rows whose stored file is gone. ``refusal``
+    says why it removed nothing, when it did not dare (`attachments_sweep`)."""
 
     orphan_objects: list[str] = field(default_factory=list)
     rows_without_object: list[int] = field(default_factory=list)
+    refusal: str = ""
+
+
+# Past this many rows whose file is gone (and this share of all rows), something is wrong with the storage
+# rather than with the rows: the sweep removes nothing and says so.
+SWEEP_MAX_LOST_ROWS = 100
+SWEEP_MAX_LOST_SHARE = 0.05
 
 
 def attachments_sweep(*, now: datetime | None = None, dry_run: bool = False) -> SweepReport:
     """Removes stored objects that no row names (files and thumbnails older than
     ``ATTACHMENT_SWEEP_GRACE_SECONDS``: younger ones may belong to an upload about to commit) and rows
     whose stored file is gone. One listing of the storage and one pass over the rows' names; returns both
-    lists. ``dry_run`` only reports."""
+    lists. ``dry_run`` only reports.
+
+    Removes nothing, and says why in ``refusal`` (logged as an error), when the storage looks wrong rather
+    than the rows: a visibility's folder lists no file while rows name files in it (an unmounted volume, a
+    wrong ``DJANGO_PRIVATE_MEDIA_ROOT`` or bucket), or more rows lost their file than
+    ``SWEEP_MAX_LOST_ROWS`` and ``SWEEP_MAX_LOST_SHARE`` allow.
+    """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.ATTACHMENT_SWEEP_GRACE_SECONDS)
     storage = attachment_storage()
@@ -235,17 +250,28 @@ def attachments_sweep(*, now: datetime | None = None, dry_run: bool = False) -> 
     }
     named: set[str] = set()
     missing: list[int] = []
+    judged = {PUBLIC: 0, PRIVATE: 0}
     rows = FileAttachment.objects.order_by().values_list("pk", "file", "thumbnail", "created_at")
     for pk, file_name, thumbnail_name, created_at in rows.iterator(chunk_size=5_000):
         named.add(file_name)
         if thumbnail_name:
             named.add(thumbnail_name)
-        if _sweepable_name(file_name) and file_name not in stored and created_at < cutoff:
-            missing.append(pk)
+        if _sweepable_name(file_name):
+            judged[file_name.partition("/")[0]] += 1
+            if file_name not in stored and created_at < cutoff:
+                missing.append(pk)
     report = SweepReport(rows_without_object=missing)
     for name in sorted(stored - named):
-        if storage.get_modified_time(name) < cutoff:
+        try:
+            modified = storage.get_modified_time(name)
+        except (FileNotFoundError, OSError):
+            continue  # removed since the listing
+        if modified < cutoff:
             report.orphan_objects.append(name)
+    report.refusal = _sweep_refusal(stored, judged, len(missing))
+    if report.refusal:
+        logger.error("Attachment sweep removed nothing: %s", report.refusal)
+        return report
     if report.orphan_objects or report.rows_without_object:
         logger.warning(
             "Attachment sweep%s: %d stored objects no row names (%s), %d rows whose file is gone (ids %s).",
@@ -260,6 +286,21 @@ def attachments_sweep(*, now: datetime | None = None, dry_run: bool = False) -> 
             FileAttachment.objects.filter(pk__in=missing[start : start + 1_000]).delete()
         _stored_objects_delete(report.orphan_objects)
     return report
+
+
+def _sweep_refusal(stored: set[str], judged: dict[str, int], lost: int) -> str:
+    for visibility, rows in judged.items():
+        if rows and not any(name.startswith(f"{visibility}/{FILES_FOLDER}/") for name in stored):
+            return (
+                f"the {visibility} storage lists no file while {rows} attachments name one there; check where it "
+                "points (DJANGO_MEDIA_ROOT, DJANGO_PRIVATE_MEDIA_ROOT or the bucket)"
+            )
+    if lost > SWEEP_MAX_LOST_ROWS and lost > SWEEP_MAX_LOST_SHARE * sum(judged.values()):
+        return (
+            f"{lost} attachments name files that are gone, more than a sweep removes on its own; "
+            "`manage.py sweep_attachments --dry-run` lists them"
+        )
+    return ""
 
 
 def _sweepable_name(name: str) -> bool:

@@ -17,4 +17,8 @@ def attachments_sweep_task() -> dict:
         if not running:
             return {"skipped": True}
         report = services.attachments_sweep()
-    return {"orphan_objects": len(report.orphan_objects), "rows_without_object": len(report.rows_without_object)}
+    return {
+        "orphan_objects": len(report.orphan_objects),
+        "rows_without_object": len(report.rows_without_object),
+        "refusal": report.refusal,
+    }

@@ -38,49 +38,64 @@ from core.access import is_active_staff
 STREAM_CHUNK_BYTES = 1024 * 1024
 # Nothing in a served file may run or load anything, even if a browser were to render it.
 FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# One range; at most 19 digits a side (any real offset), so a huge number is no range at all rather than a
+# number Python refuses to read.
+_RANGE = re.compile(r"^bytes=([0-9]{0,19})-([0-9]{0,19})$")
 MAX_ID = 2**63 - 1
 
 
 @require_http_methods(["GET", "HEAD"])
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The file of attachment ``pk``, counted as a download when the request starts at its first byte (a
-    ``Range`` further in resumes or seeks within a download already counted).
+    """The file of attachment ``pk``.
 
-    Private files: anonymous visitors are sent to sign in; anyone without the right to download it gets
-    404, as for a file that does not exist (an id reveals nothing). On S3 the answer is a redirect to a
-    short-lived presigned URL given after the same check; otherwise the file is streamed from storage,
-    honouring a single ``Range``. Only known-safe raster images are shown inline; everything else is an
-    attachment, and every answer forbids sniffing and runs in a sandbox.
+    Signed-in users only (anonymous visitors are sent to sign in whatever the id, so an id reveals
+    nothing); anyone who may not open the file (``attachments.owners.may_download``) gets 404, as for a file
+    that does not exist. A public file's address for everyone is its storage URL (a random name), not
+    this view, so public files cannot be walked by id. On S3 a GET is answered with a redirect to a
+    short-lived presigned URL given after the same check (a HEAD with the headers only); otherwise the
+    file is streamed from storage, honouring a single ``Range``. Every GET that hands out bytes of a
+    private file is a DOWNLOAD audit event; the download count moves when the bytes served start at the
+    first one (a ``Range`` further in continues a download). Only known-safe raster images are shown
+    inline; everything else is an attachment, and every answer forbids sniffing and runs in a sandbox.
     """
-    attachment = _attachment_or_404(pk)
-    if not attachment.is_public and not request.user.is_authenticated:
+    if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    attachment = _attachment_or_404(pk)
     if not may_download(request.user, attachment):
         raise Http404
     disposition = _disposition(attachment)
-    if request.method == "GET" and _first_byte_asked(request) == 0:
-        services.attachment_download_record(attachment=attachment, user=request.user)
     name = attachment.file.name or ""
     signed = presigned_url(name, filename_header=disposition, content_type=attachment.content_type)
     if signed is not None:
+        if request.method == "HEAD":
+            described = HttpResponse(content_type=attachment.content_type)
+            described["Content-Length"] = str(attachment.size_bytes)
+            described["Content-Disposition"] = disposition
+            described["Cache-Control"] = "private, no-store"
+            return _hardened(described)
+        services.attachment_download_record(attachment=attachment, user=request.user)
         response: HttpResponseBase = HttpResponseRedirect(signed)
         response["Cache-Control"] = "private, no-store"
         return _hardened(response)
-    return _streamed(request, attachment, name, disposition)
+    served, first_byte = _streamed(request, attachment, name, disposition)
+    if request.method == "GET" and served.status_code in (200, 206):
+        services.attachment_download_record(attachment=attachment, user=request.user, counted=first_byte == 0)
+    return served
 
 
 @require_http_methods(["GET", "HEAD"])
 def thumbnail(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The thumbnail of attachment ``pk`` (our own re-encoded image, shown inline), under the same rule
     as the file; 404 while there is none."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     attachment = _attachment_or_404(pk)
     if not attachment.thumbnail or not may_download(request.user, attachment):
         raise Http404
     name = attachment.thumbnail.name or ""
     content_type = "image/png" if name.endswith(".png") else "image/jpeg"
     disposition = content_disposition_header(False, "thumbnail") or "inline"
-    return _streamed(request, attachment, name, disposition, content_type)
+    return _streamed(request, attachment, name, disposition, content_type)[0]
 
 
 @csrf_exempt  # the upload handler must be in place before the body is read; CSRF is checked just below
@@ -102,7 +117,7 @@ def _upload(request: HttpRequest) -> HttpResponseBase:
     form = AttachmentUploadForm(request.POST, request.FILES)
     back = _back_url(request)
     if getattr(request, "upload_too_large", False):
-        messages.error(request, _("The file is larger than any upload accepted here."))
+        messages.error(request, _("The upload is larger than any accepted here, or holds more than one file."))
         return HttpResponseRedirect(back, status=303)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -147,15 +162,6 @@ def delete(request: HttpRequest, pk: int) -> HttpResponseBase:
     return HttpResponseRedirect(back, status=303)
 
 
-def _first_byte_asked(request: HttpRequest) -> int | None:
-    """Where the requested bytes start: 0 for the whole file (no ``Range``, or one we do not honour), the
-    range's start otherwise, None for a range counted from the end ("the last n bytes")."""
-    match = _RANGE.match(request.headers.get("Range", "").strip())
-    if not match or not (match[1] or match[2]):
-        return 0
-    return int(match[1]) if match[1] else None
-
-
 def _attachment_or_404(pk: int) -> FileAttachment:
     if not 0 < pk <= MAX_ID:
         raise Http404
@@ -181,18 +187,20 @@ def _disposition(attachment: FileAttachment) -> str:
     file_type = FILE_TYPES.get(attachment.content_type)
     inline = bool(file_type and file_type.inline_safe)
     header = content_disposition_header(not inline, attachment.original_name)
-    if header and "filename*=" in header:
-        # Django's fallback would be empty; give old clients a readable ASCII name.
-        header = header.replace(
-            "filename*=", f'filename="{ascii_fallback_name(attachment.original_name)}"; filename*=', 1
-        )
-    return header or ("inline" if inline else "attachment")
+    kind = "inline" if inline else "attachment"
+    if header and header.startswith(f"{kind}; filename*="):
+        # Django wrote only the encoded name (the name is not plain ASCII): give old clients a readable
+        # ASCII one too. A name that merely contains "filename*=" is quoted by Django and left alone.
+        fallback = ascii_fallback_name(attachment.original_name)
+        header = f'{kind}; filename="{fallback}"; {header.removeprefix(f"{kind}; ")}'
+    return header or kind
 
 
 def _streamed(
     request: HttpRequest, attachment: FileAttachment, name: str, disposition: str, content_type: str | None = None
-) -> HttpResponseBase:
-    """``name`` from storage, whole or the one range asked for, in chunks (constant memory)."""
+) -> tuple[HttpResponseBase, int]:
+    """``name`` from storage, whole or the one range asked for, in chunks (constant memory), and the
+    offset of the first byte served."""
     storage = attachment.file.storage
     try:
         size = storage.size(name)
@@ -212,7 +220,7 @@ def _streamed(
             if start >= size or start > end:
                 refused = HttpResponse(status=416)
                 refused["Content-Range"] = f"bytes */{size}"
-                return _hardened(refused)
+                return _hardened(refused), start
             status = 206
     length = end - start + 1
     body: Iterator[bytes] = iter(()) if request.method == "HEAD" else _chunks(storage, name, start, length)
@@ -226,7 +234,7 @@ def _streamed(
         response["ETag"] = etag
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return _hardened(response)
+    return _hardened(response), start
 
 
 def _chunks(storage, name: str, start: int, length: int) -> Iterator[bytes]:

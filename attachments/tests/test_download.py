@@ -1,5 +1,6 @@
 """Downloads: who may read which file, the headers every answer carries, Range requests, and counting."""
 
+import re
 import threading
 
 import pytest
@@ -85,11 +86,19 @@ def test_a_non_ascii_name_is_offered_in_utf8_with_an_ascii_fallback(client):
     assert "filename*=utf-8''%C3%9Cberblick%20%C2%AB2026%C2%BB.pdf" in disposition
 
 
-def test_anonymous_visitors_are_sent_to_sign_in_for_a_private_file_and_get_a_public_one(client):
+def test_anonymous_visitors_are_sent_to_sign_in_whatever_the_id_and_read_public_files_at_their_address(client):
     private, public = stored("a.pdf", samples.pdf()), stored("b.png", samples.png(), is_public=True)
-    refused = client.get(download_url(private))
-    assert refused.status_code == 302 and reverse("admin:login") in refused["Location"]
-    served = client.get(download_url(public))
+    for url in (download_url(private), download_url(public), "/files/987654/download/", "/files/987654/thumbnail/"):
+        refused = client.get(url)
+        assert refused.status_code == 302 and reverse("admin:login") in refused["Location"], url
+    # a public file's own address is its storage name: 128 random bits, nothing to walk
+    assert re.fullmatch(r"/media/public/attachments/\d{4}/\d{2}/[0-9a-f]{32}\.png", public.file.url)
+
+
+def test_a_public_file_is_opened_through_the_view_by_whoever_may_see_its_owner(client):
+    public = stored("b.png", samples.png(), is_public=True)
+    assert signed_in(client, staff_holding()).get(download_url(public)).status_code == 404
+    served = signed_in(client, staff_holding("consultants.view_booking")).get(download_url(public))
     assert served.status_code == 200 and body(served) == samples.png()
     assert_hardened(served)
 
@@ -266,4 +275,39 @@ def test_a_range_further_in_continues_a_download_and_is_not_counted_again(client
         assert reader.get(download_url(attachment), HTTP_RANGE=range_header).status_code == 206
     attachment.refresh_from_db()
     assert attachment.download_count == 1
+    # every part handed out is read, and so in the audit trail
+    assert AuditLog.objects.filter(action=AuditAction.DOWNLOAD).count() == 4
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"HTTP_RANGE": "bytes=-99999999999"}, 206),  # "the last n bytes", n past the size: the whole file
+        ({"HTTP_RANGE": "bytes=1-", "HTTP_IF_RANGE": '"another-version"'}, 200),  # stale: the whole file
+        ({"HTTP_RANGE": "bytes=" + "9" * 5000 + "-"}, 200),  # no number Python reads: no range at all
+        ({"HTTP_RANGE": "bytes=0-" + "9" * 5000}, 200),
+    ],
+)
+def test_every_request_handed_the_whole_file_is_counted_and_audited(client, headers, status):
+    content = samples.pdf()
+    attachment = stored("a.pdf", content)
+    response = signed_in(client, staff_holding(*DOWNLOADER_PERMISSIONS)).get(download_url(attachment), **headers)
+    assert response.status_code == status and body(response) == content
+    attachment.refresh_from_db()
+    assert attachment.download_count == 1
     assert AuditLog.objects.filter(action=AuditAction.DOWNLOAD).count() == 1
+
+
+def test_a_name_that_looks_like_a_header_parameter_stays_inside_its_quotes(client):
+    attachment = stored("a filename*=utf-8''evil.bat;.txt", b"plain words\n")
+    response = signed_in(client, staff_holding(*DOWNLOADER_PERMISSIONS)).get(download_url(attachment))
+    assert response["Content-Disposition"] == "attachment; filename=\"a filename*=utf-8''evil.bat;.txt\""
+
+
+def test_a_missing_file_is_neither_counted_nor_audited(client):
+    attachment = stored("a.pdf", samples.pdf())
+    attachment.file.storage.delete(str(attachment.file))
+    assert signed_in(client, staff_holding(*DOWNLOADER_PERMISSIONS)).get(download_url(attachment)).status_code == 404
+    attachment.refresh_from_db()
+    assert attachment.download_count == 0
+    assert not AuditLog.objects.filter(action=AuditAction.DOWNLOAD).exists()

@@ -179,7 +179,7 @@ def test_a_request_larger_than_any_upload_is_cut_off_while_it_streams(client, se
         {"owner_type": "BOOKING", "owner_id": booking.pk, "file": samples.upload("big.txt", b"words " * 20_000)},
     )
     assert response.status_code == 303
-    assert messages_of(response) == ["The file is larger than any upload accepted here."]
+    assert messages_of(response) == ["The upload is larger than any accepted here, or holds more than one file."]
     assert not FileAttachment.objects.exists() and stored_files() == before
 
 
@@ -280,3 +280,36 @@ def test_hostile_file_names_sent_by_a_browser_are_refused_or_made_safe_never_a_s
     for attachment in FileAttachment.objects.all():
         assert "/" not in attachment.original_name and "\\" not in attachment.original_name
         assert "\x00" not in attachment.original_name and "\u202e" not in attachment.original_name
+
+
+def test_a_file_whose_owner_is_gone_is_deleted_only_by_staff_who_see_all_files(client):
+    attachment = upload_to(BookingFactory())
+    FileAttachment.objects.filter(pk=attachment.pk).update(owner_id=987_654_321)
+    client.force_login(staff_holding("attachments.delete_fileattachment"))
+    response = client.post(reverse("attachments:delete", args=[attachment.pk]))
+    assert messages_of(response) == ["You may not delete this file."]
+    assert FileAttachment.objects.filter(pk=attachment.pk).exists()
+
+
+def test_the_delete_button_shows_only_to_those_who_may_delete(client):
+    booking = BookingFactory()
+    attachment = upload_to(booking)
+    client.force_login(staff_holding(*UPLOADER_PERMISSIONS))
+    page = client.get(admin_url(Booking, "change", booking.pk)).content.decode()
+    assert reverse("attachments:upload") in page
+    assert reverse("attachments:delete", args=[attachment.pk]) not in page
+
+
+def test_an_upload_holding_two_files_is_refused(client):
+    booking = BookingFactory()
+    client.force_login(staff_holding(*PANEL_EDITOR))
+    response = client.post(
+        reverse("attachments:upload"),
+        {
+            "owner_type": "BOOKING",
+            "owner_id": booking.pk,
+            "file": [samples.upload("a.pdf", samples.pdf()), samples.upload("b.pdf", samples.pdf())],
+        },
+    )
+    assert messages_of(response) == ["The upload is larger than any accepted here, or holds more than one file."]
+    assert not FileAttachment.objects.exists()

@@ -226,11 +226,14 @@ def test_a_public_file_is_readable_without_a_signature(s3_bucket):
     assert headers["Content-Type"] == "image/png"
 
 
-def test_a_public_file_downloads_through_the_view_without_signing_in(s3_bucket, client):
-    # given
+def test_a_public_file_downloads_through_the_view_for_whoever_may_see_its_owner(s3_bucket, client):
+    # given a public file: anonymous visitors read it at its storage address, not through the view
     attachment = uploaded(name="brief.pdf", content=PDF, content_type="application/pdf", is_public=True)
+    refused = client.get(reverse("attachments:download", args=[attachment.pk]))
+    assert refused.status_code == 302 and reverse("admin:login") in refused["Location"]
 
-    # when an anonymous visitor follows the download link (and its redirect, if any)
+    # when someone who may see the booking follows the download link (and its redirect, if any)
+    client.force_login(staff_holding("consultants.view_booking"))
     response = client.get(reverse("attachments:download", args=[attachment.pk]))
     if response.status_code == 302:
         location = response["Location"]
@@ -370,3 +373,14 @@ def test_an_image_upload_gets_its_thumbnail_in_the_bucket_once_committed(s3_buck
     assert attachment.thumbnail.name.startswith("public/thumbnails/")
     assert s3_bucket.keys() == {attachment.file.name, attachment.thumbnail.name}
     assert s3_bucket.readable_by_anyone(attachment.thumbnail.name)
+
+
+def test_head_on_a_private_file_in_s3_describes_it_without_handing_out_an_address(s3_bucket, client):
+    attachment = uploaded(name="brief.pdf", content=PDF, content_type="application/pdf")
+    client.force_login(staff_holding(*DOWNLOAD))
+    response = client.head(reverse("attachments:download", args=[attachment.pk]))
+    assert response.status_code == 200 and "Location" not in response
+    assert response["Content-Length"] == str(len(PDF))
+    assert response["X-Content-Type-Options"] == "nosniff"
+    attachment.refresh_from_db()
+    assert attachment.download_count == 0

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from attachments.models import FileAttachment
@@ -87,3 +87,38 @@ def test_a_stored_file_another_row_still_names_is_kept(django_capture_on_commit_
 def test_the_sweep_is_in_the_beat_schedule():
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert "attachments.tasks.attachments_sweep_task" in tasks
+
+
+def test_a_storage_that_lists_nothing_while_rows_name_files_is_not_swept(settings, tmp_path):
+    # given files in good order, and then the private storage pointed at an empty folder (a volume not
+    # mounted, a wrong setting)
+    kept = uploaded()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments_private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "empty"), "base_url": None},
+        },
+    }
+    # when the sweep runs, then it removes nothing and says why
+    report = attachments_sweep(now=LATER)
+    assert "private storage lists no file while 1 attachments name one" in report.refusal
+    assert FileAttachment.objects.filter(pk=kept.pk).exists()
+    with pytest.raises(CommandError, match="Removed nothing"):
+        call_command("sweep_attachments", "--grace-seconds", "0")
+
+
+def test_more_lost_files_than_a_sweep_removes_on_its_own_are_reported_not_removed(monkeypatch):
+    monkeypatch.setattr("attachments.services.SWEEP_MAX_LOST_ROWS", 1)
+    uploaded()  # one in good order
+    lost, also_lost = uploaded(), uploaded()
+    for attachment in (lost, also_lost):
+        attachment_storage().delete(str(attachment.file))
+    report = attachments_sweep(now=LATER)
+    assert "2 attachments name files that are gone" in report.refusal
+    assert FileAttachment.objects.count() == 3
+
+
+def test_a_negative_grace_period_is_refused():
+    with pytest.raises(CommandError, match="cannot be negative"):
+        call_command("sweep_attachments", "--grace-seconds", "-5")

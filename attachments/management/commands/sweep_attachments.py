@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from attachments.services import attachments_sweep
@@ -23,9 +23,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool, grace_seconds: int, **options):
+        if grace_seconds < 0:
+            raise CommandError("--grace-seconds cannot be negative.")
         # The grace period is the setting's; shifting "now" forward shortens it to what was asked.
         now = timezone.now() + timedelta(seconds=settings.ATTACHMENT_SWEEP_GRACE_SECONDS - grace_seconds)
         report = attachments_sweep(now=now, dry_run=dry_run)
+        if report.refusal:
+            raise CommandError(f"Removed nothing: {report.refusal}.")
         verb = "would remove" if dry_run else "removed"
         self.stdout.write(f"{len(report.orphan_objects)} stored object no row names ({verb}):")
         for name in report.orphan_objects:
