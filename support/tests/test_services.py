@@ -117,3 +117,21 @@ def test_tickets_written_in_bulk_reach_their_assignee_once_synchronised():
     derived_grants_sync(model=SupportTicket, object_ids=[ticket.pk for ticket in tickets])
     # then they are in the agent's queue
     assert set(tickets_visible_to(user=fresh(agent))) == set(tickets)
+
+
+def test_a_plain_queryset_update_of_the_assignee_moves_the_grants_too(require_postgres):
+    # given Ann's tickets, and one of Carol's that Ann was given view on by hand
+    ann, bob, carol = staff(3)
+    anns = SupportTicketFactory.create_batch(2, assignee=ann)
+    carols = SupportTicketFactory(assignee=carol)
+    assign_perm(VIEW_TICKET, ann, carols)
+    # when they are handed to Bob by a plain update(), which no Python rule sees
+    SupportTicket.objects.filter(assignee=ann).update(assignee=bob)
+    # then the database moved the grants: Bob may work on them, Ann only keeps what she was given by hand
+    assert set(tickets_visible_to(user=fresh(bob))) == set(anns)
+    assert all(fresh(bob).has_perm(CHANGE_TICKET, ticket) for ticket in anns)
+    assert set(tickets_visible_to(user=fresh(ann))) == {carols}
+    assert not any(fresh(ann).has_perm(VIEW_TICKET, ticket) for ticket in anns)
+    # and unassigning by update() takes Bob's away
+    SupportTicket.objects.filter(pk=anns[0].pk).update(assignee=None)
+    assert set(tickets_visible_to(user=fresh(bob))) == {anns[1]}
