@@ -80,6 +80,8 @@ class TicketRef(NamedTuple):
     requester_id: int
     assignee_id: int | None
     created_at: datetime
+    # When the desk first answered (None: not yet); the conversation has no agent reply before it.
+    first_response_at: datetime | None = None
 
 
 @dataclass
