@@ -117,13 +117,11 @@ def _upload(request: HttpRequest) -> HttpResponseBase:
     form = AttachmentUploadForm(request.POST, request.FILES)
     back = _back_url(request)
     if getattr(request, "upload_too_large", False):
-        messages.error(request, _("The upload is larger than any accepted here, or holds more than one file."))
-        return HttpResponseRedirect(back, status=303)
+        return _back(
+            request, back, errors=[_("The upload is larger than any accepted here, or holds more than one file.")]
+        )
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-        return HttpResponseRedirect(back, status=303)
+        return _back(request, back, errors=[str(error) for errors in form.errors.values() for error in errors])
     try:
         attachment = services.attachment_upload(
             uploader=request.user,
@@ -133,11 +131,8 @@ def _upload(request: HttpRequest) -> HttpResponseBase:
             is_public=form.cleaned_data["is_public"],
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return HttpResponseRedirect(back, status=303)
-    messages.success(request, _("“%(name)s” was uploaded.") % {"name": attachment.original_name})
-    return HttpResponseRedirect(back, status=303)
+        return _back(request, back, errors=error.messages)
+    return _back(request, back, success=_("“%(name)s” was uploaded.") % {"name": attachment.original_name})
 
 
 @require_POST
@@ -155,11 +150,8 @@ def delete(request: HttpRequest, pk: int) -> HttpResponseBase:
     try:
         services.attachment_delete(actor=request.user, attachment=attachment)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return HttpResponseRedirect(back, status=303)
-    messages.success(request, _("“%(name)s” was deleted.") % {"name": attachment.original_name})
-    return HttpResponseRedirect(back, status=303)
+        return _back(request, back, errors=error.messages)
+    return _back(request, back, success=_("“%(name)s” was deleted.") % {"name": attachment.original_name})
 
 
 def _attachment_or_404(pk: int) -> FileAttachment:
@@ -169,6 +161,15 @@ def _attachment_or_404(pk: int) -> FileAttachment:
     if attachment is None:
         raise Http404
     return attachment
+
+
+def _back(request: HttpRequest, back: str, *, errors=(), success: str = "") -> HttpResponseRedirect:
+    """Back to the page the panel's form came from (303), saying what happened."""
+    for error in errors:
+        messages.error(request, error)
+    if success:
+        messages.success(request, success)
+    return HttpResponseRedirect(back, status=303)
 
 
 def _back_url(request: HttpRequest) -> str:
