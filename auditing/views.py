@@ -21,15 +21,16 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.rbac_catalog import EXPORT_AUDIT_LOG, VIEW_AUDIT_LOG, VIEW_SYSTEM_LOG
 from auditing import presentation, selectors
 from auditing.chain import audit_chain_last_verdict
-from auditing.filters import AuditLogFilter, SystemLogFilter, filter_bar
+from auditing.filters import AuditLogFilter, SystemLogFilter
 from auditing.models import AuditAction, AuditLog, SystemLog
 from auditing.sealing import audit_seal_status_cached
 from auditing.services import audit_export_record
 from auditing.tasks import audit_chain_verify_task
 from core.access import permission_required
+from core.filters import filter_bar, filter_data, filter_query, filter_usable
+from core.keyset import BadPageToken, KeysetPage, keyset_page
 
 ENTITY_TYPE = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
-PAGE_PARAMETERS = ("before", "after")
 # Spreadsheets run cells starting with these as formulas; a user agent can start with anything.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,8 +38,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 @require_GET
 @permission_required(VIEW_AUDIT_LOG)
 def audit_list(request):
-    filterset = AuditLogFilter(_filter_data(request), queryset=AuditLog.objects.all())
-    page = _page(request, selectors.audit_events(filterset.qs) if _usable(filterset) else None)
+    filterset = AuditLogFilter(filter_data(request), queryset=AuditLog.objects.all())
+    page = _page(request, selectors.audit_events(filterset.qs) if filter_usable(filterset) else None)
     return render(
         request,
         "auditing/audit_list.html",
@@ -51,7 +52,7 @@ def audit_list(request):
             "seal": audit_seal_status_cached(),
             "seal_lag_alert_seconds": settings.AUDIT_SEAL_LAG_ALERT_SECONDS,
             "can_export": request.user.has_perm(EXPORT_AUDIT_LOG),
-            "filter_query": _filter_query(request),
+            "filter_query": filter_query(request),
         },
     )
 
@@ -109,10 +110,10 @@ def entity_history(request, entity_type: str, entity_id: str):
 @permission_required(VIEW_AUDIT_LOG, EXPORT_AUDIT_LOG)
 def audit_export(request):
     """The current filter's events as CSV, newest first, streamed; the export itself is audited."""
-    filterset = AuditLogFilter(_filter_data(request), queryset=AuditLog.objects.all())
-    if not _usable(filterset):
+    filterset = AuditLogFilter(filter_data(request), queryset=AuditLog.objects.all())
+    if not filter_usable(filterset):
         messages.error(request, _("Fix the filters before exporting."))
-        return redirect(f"{reverse('auditing:audit_list')}?{_filter_query(request)}")
+        return redirect(f"{reverse('auditing:audit_list')}?{filter_query(request)}")
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
     audit_export_record(filters={key: value for key, value in cleaned.items() if value not in (None, "", [])})
     rows = filterset.qs.order_by("-created_at", "-id").values_list(*EXPORT_COLUMNS).iterator(chunk_size=2_000)
@@ -135,8 +136,8 @@ def audit_chain_verify(request):
 @require_GET
 @permission_required(VIEW_SYSTEM_LOG)
 def systemlog_list(request):
-    filterset = SystemLogFilter(_filter_data(request), queryset=SystemLog.objects.all())
-    page = _page(request, filterset.qs if _usable(filterset) else None)
+    filterset = SystemLogFilter(filter_data(request), queryset=SystemLog.objects.all())
+    page = _page(request, filterset.qs if filter_usable(filterset) else None)
     return render(
         request,
         "auditing/systemlog_list.html",
@@ -144,7 +145,7 @@ def systemlog_list(request):
             "filter": filterset,
             "filter_fields": filter_bar(filterset),
             "page": page,
-            "filter_query": _filter_query(request),
+            "filter_query": filter_query(request),
         },
     )
 
@@ -188,36 +189,16 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _filter_data(request):
-    """The filter's own parameters (the query string without the page token), or None (an unbound
-    filter) when there are none."""
-    data = request.GET.copy()
-    for name in PAGE_PARAMETERS:
-        data.pop(name, None)
-    return data or None
-
-
-def _filter_query(request) -> str:
-    """The filter's parameters as a query string, for page links and the export link."""
-    data = _filter_data(request)
-    return data.urlencode() if data else ""
-
-
-def _usable(filterset) -> bool:
-    """No filter, or a valid one: bad input lists nothing (the form shows why) rather than ignoring it."""
-    return not filterset.is_bound or filterset.is_valid()
-
-
-def _page(request, queryset) -> selectors.KeysetPage:
+def _page(request, queryset) -> KeysetPage:
     """The requested page of ``queryset`` (None: an invalid filter, so an empty page); the newest page,
     with a message, when the page link is not one of ours."""
     if queryset is None:
-        return selectors.KeysetPage([], newer=None, older=None)
+        return KeysetPage([], previous=None, following=None)
     try:
-        return selectors.keyset_page(queryset, before=request.GET.get("before", ""), after=request.GET.get("after", ""))
-    except selectors.BadPageToken:
+        return keyset_page(queryset, before=request.GET.get("before", ""), after=request.GET.get("after", ""))
+    except BadPageToken:
         messages.warning(request, _("That page link is not valid; showing the newest entries."))
-        return selectors.keyset_page(queryset)
+        return keyset_page(queryset)
 
 
 def _event_rows(events: list[AuditLog]) -> list[dict]:

@@ -122,8 +122,8 @@ def test_pages_walk_older_and_back_without_counting(admin_client, django_assert_
     newest_first = list(AuditLog.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
 
     first = admin_client.get(AUDIT_LIST)
-    second = admin_client.get(AUDIT_LIST, {"before": first.context["page"].older})
-    back = admin_client.get(AUDIT_LIST, {"after": second.context["page"].newer})
+    second = admin_client.get(AUDIT_LIST, {"before": first.context["page"].following})
+    back = admin_client.get(AUDIT_LIST, {"after": second.context["page"].previous})
 
     assert [e.pk for e in page_events(first)] == newest_first[:50]
     assert [e.pk for e in page_events(second)] == newest_first[50:100]
