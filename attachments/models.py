@@ -1,4 +1,4 @@
-"""Files attached to any owner (user, booking, report, study, article, ticket, message)."""
+"""Files attached to any owner (user, booking, report, study, article, ticket, ticket comment, message)."""
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +16,8 @@ class FileOwnerType(models.TextChoices):
     ARTICLE = "ARTICLE", _("Article")
     TICKET = "TICKET", _("Ticket")
     MESSAGE = "MESSAGE", _("Message")
+    # Beyond the seed's list: a reply or internal note on a ticket carries its own files (decision 0020).
+    TICKET_COMMENT = "TICKET_COMMENT", _("Ticket comment")
 
 
 class ThumbnailStatus(models.TextChoices):

@@ -10,10 +10,12 @@ and deleting them ``attachments.delete_fileattachment`` (decision 0019).
 """
 
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from attachments.models import FileAttachment, FileOwnerType
@@ -24,12 +26,30 @@ VIEW_ATTACHMENT = "attachments.view_fileattachment"
 DOWNLOAD_PRIVATE_ATTACHMENT = "attachments.download_private_fileattachment"
 
 
+class OwnerPolicy(Protocol):
+    """An owning app's own answer to who may see, add and delete its rows' files, where permissions on
+    the row are not the whole story (a ticket's requester holds none; an internal note's files are for
+    the desk only). Registered by dotted path; each method gets the owner row."""
+
+    def may_see(self, user, owner: Model) -> bool: ...
+
+    def may_add(self, user, owner: Model) -> bool: ...
+
+    def may_delete(self, user, owner: Model) -> bool: ...
+
+
 @dataclass(frozen=True)
 class AttachmentOwner:
-    """An owner type: the model its ids point into."""
+    """An owner type: the model its ids point into, and optionally the owning app's policy (a dotted
+    path to an ``OwnerPolicy``) that replaces the permission checks on the owner row."""
 
     owner_type: str
     model_label: str
+    policy_path: str = ""
+
+    @property
+    def policy(self) -> OwnerPolicy | None:
+        return import_string(self.policy_path) if self.policy_path else None
 
     @property
     def model(self) -> type[Model]:
@@ -62,8 +82,9 @@ OWNERS: dict[str, AttachmentOwner] = {
         AttachmentOwner(FileOwnerType.REPORT, "consultants.Report"),
         AttachmentOwner(FileOwnerType.FEASIBILITY_STUDY, "consultants.FeasibilityStudy"),
         AttachmentOwner(FileOwnerType.ARTICLE, "consultants.Article"),
-        AttachmentOwner(FileOwnerType.TICKET, "support.SupportTicket"),
+        AttachmentOwner(FileOwnerType.TICKET, "support.SupportTicket", "support.access.TICKET_FILES"),
         AttachmentOwner(FileOwnerType.MESSAGE, "consultants.Message"),
+        AttachmentOwner(FileOwnerType.TICKET_COMMENT, "support.TicketComment", "support.access.COMMENT_FILES"),
     )
 }
 
@@ -100,7 +121,11 @@ def owner_row(owner_type: str, owner_id: object) -> Model:
 
 def may_add_files(user, owner: Model) -> bool:
     registration = OWNERS[owner_type_of(type(owner)) or ""]
-    return user.has_perm(ADD_ATTACHMENT) and user.has_perm(registration.change_permission, owner)
+    if not user.has_perm(ADD_ATTACHMENT):
+        return False
+    if policy := registration.policy:
+        return policy.may_add(user, owner)
+    return user.has_perm(registration.change_permission, owner)
 
 
 def may_delete_file(user, attachment: FileAttachment, owner: Model | None) -> bool:
@@ -110,11 +135,16 @@ def may_delete_file(user, attachment: FileAttachment, owner: Model | None) -> bo
         return False
     if owner is None:
         return user.has_perm(VIEW_ATTACHMENT)
-    return user.has_perm(OWNERS[attachment.owner_type].change_permission, owner)
+    registration = OWNERS[attachment.owner_type]
+    if policy := registration.policy:
+        return policy.may_delete(user, owner)
+    return user.has_perm(registration.change_permission, owner)
 
 
 def may_see_files(user, owner: Model) -> bool:
     registration = OWNERS[owner_type_of(type(owner)) or ""]
+    if policy := registration.policy:
+        return policy.may_see(user, owner)
     return user.has_perm(registration.view_permission, owner)
 
 
@@ -127,21 +157,24 @@ def may_download(user, attachment: FileAttachment, owner: Model | None | object 
 
     A role's grant covers every record of its model (``accounts.backends``), so the owner is read only
     for someone who may view some records of its model and not others (per-object grants): a download
-    by staff costs no query for the owner. A private file whose owner is gone: those with the role-wide
-    grant, or holders of the attachments' view permission (staff tidying up). ``owner`` may be given
-    when the caller has it (None: gone)."""
+    by staff costs no query for the owner; an owner type with a policy always asks it, with the owner.
+    A private file whose owner is gone: those with the role-wide grant, or holders of the attachments'
+    view permission (staff tidying up). ``owner`` may be given when the caller has it (None: gone)."""
     if not user.is_authenticated:
         return False
     if not attachment.is_public and not user.has_perm(DOWNLOAD_PRIVATE_ATTACHMENT):
         return False
-    view_permission = OWNERS[attachment.owner_type].view_permission
-    if user.has_perm(view_permission):
+    registration = OWNERS[attachment.owner_type]
+    policy = registration.policy
+    if policy is None and user.has_perm(registration.view_permission):
         return True
     if owner is _FETCH:
         owner = owner_of(attachment)
     if owner is None:
         return user.has_perm(VIEW_ATTACHMENT)
-    return user.has_perm(view_permission, owner)
+    if policy is not None:
+        return policy.may_see(user, cast(Model, owner))
+    return user.has_perm(registration.view_permission, owner)
 
 
 def owner_of(attachment: FileAttachment) -> Model | None:

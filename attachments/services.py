@@ -5,6 +5,7 @@ Pages, admins and jobs call these; none writes a ``FileAttachment`` or a stored 
 
 import logging
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from io import BytesIO
@@ -101,6 +102,22 @@ def attachment_upload(*, uploader, owner_type: str, owner_id: int | str, file: F
 
         transaction.on_commit(lambda: attachment_thumbnail_task.delay(attachment.pk))
     return attachment
+
+
+def attachments_upload_all(*, uploader, owner_type: str, owner_id: int | str, files: Sequence[File]) -> list:
+    """Stores every one of ``files`` for one owner, or none: at the first refusal the files already stored
+    are deleted and the ``ValidationError`` raised, so the caller's transaction (required: their rows are
+    rolled back with it) leaves no row and no file behind. For a message written with its files."""
+    if files and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("attachments_upload_all needs the caller's transaction")
+    stored: list[FileAttachment] = []
+    try:
+        for file in files:
+            stored.append(attachment_upload(uploader=uploader, owner_type=owner_type, owner_id=owner_id, file=file))
+    except BaseException:
+        _stored_objects_delete([name for attachment in stored for name in _stored_names_of(attachment)])
+        raise
+    return stored
 
 
 def attachment_delete(*, actor, attachment: FileAttachment) -> None:

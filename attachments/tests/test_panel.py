@@ -20,7 +20,7 @@ from consultants.tests.factories import (
     ReportFactory,
 )
 from core.testing import admin_url
-from support.tests.factories import SupportTicketFactory
+from support.tests.factories import SupportTicketFactory, TicketCommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def test_every_owner_models_page_has_the_panel(admin_client):
+def test_every_owner_models_page_has_the_panel(admin_client, superuser):
     owners = [
         UserFactory(),
         BookingFactory(),
@@ -54,6 +54,7 @@ def test_every_owner_models_page_has_the_panel(admin_client):
         ArticleFactory(),
         SupportTicketFactory(),
         MessageFactory(),
+        TicketCommentFactory(author=superuser),  # a reply's files come from its author (support.access)
     ]
     assert {type(owner)._meta.label for owner in owners} == {o.model_label for o in OWNERS.values()}
     for owner in owners:

@@ -24,7 +24,7 @@ from consultants.tests.factories import (
     MessageFactory,
     ReportFactory,
 )
-from support.tests.factories import SupportTicketFactory
+from support.tests.factories import SupportTicketFactory, TicketCommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -240,6 +240,7 @@ def test_every_owner_type_takes_files_through_the_one_service():
     # given one record of every owner type, and a superuser
     from accounts.tests.factories import UserFactory
 
+    admin = UserFactory(is_staff=True, is_superuser=True)
     owners = {
         FileOwnerType.USER: UserFactory(),
         FileOwnerType.BOOKING: BookingFactory(),
@@ -248,9 +249,10 @@ def test_every_owner_type_takes_files_through_the_one_service():
         FileOwnerType.ARTICLE: ArticleFactory(),
         FileOwnerType.TICKET: SupportTicketFactory(),
         FileOwnerType.MESSAGE: MessageFactory(),
+        # A reply's files come with it, from its author (support.access).
+        FileOwnerType.TICKET_COMMENT: TicketCommentFactory(author=admin),
     }
     assert set(owners) == set(OWNERS) == set(FileOwnerType.values)
-    admin = UserFactory(is_staff=True, is_superuser=True)
     # when a PDF is uploaded to each
     for owner_type, owner in owners.items():
         attachment_upload(
