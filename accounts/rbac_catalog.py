@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "manage": _("manage"),
     "export": _("export"),
     "assign": _("assign"),
+    "handle": _("handle"),
     "view_internal": _("view internal"),
     "approve": _("approve"),
     "download_private": _("download private"),
@@ -60,11 +61,13 @@ VIEW_AUDIT_LOG = "auditing.view_auditlog"
 VIEW_SYSTEM_LOG = "auditing.view_systemlog"
 DELETE_SYSTEM_LOG = "auditing.delete_systemlog"
 VIEW_TICKET = "support.view_supportticket"
+ADD_TICKET = "support.add_supportticket"
 CHANGE_TICKET = "support.change_supportticket"
 # Actions beyond view/add/change/delete, seeded from ``CUSTOM_PERMISSIONS`` below.
 MANAGE_ROLES = "accounts.manage_roles"
 EXPORT_AUDIT_LOG = "auditing.export_auditlog"
 ASSIGN_TICKET = "support.assign_supportticket"
+HANDLE_TICKET = "support.handle_supportticket"
 VIEW_INTERNAL_COMMENTS = "support.view_internal_ticketcomment"
 APPROVE_REFUND = "billing.approve_refund"
 DOWNLOAD_PRIVATE_ATTACHMENT = "attachments.download_private_fileattachment"
@@ -142,6 +145,7 @@ ACT_FOR_CONSULTANT = PermissionSpec.named(
 # Actions the later parts of the roadmap check for, beyond view/add/change/delete.
 CUSTOM_PERMISSIONS = (
     PermissionSpec.named(ASSIGN_TICKET, "Can assign support tickets to agents"),
+    PermissionSpec.named(HANDLE_TICKET, "Can be assigned support tickets and work on them"),
     PermissionSpec.named(VIEW_INTERNAL_COMMENTS, "Can see internal notes on support tickets"),
     PermissionSpec.named(APPROVE_REFUND, "Can approve refunds"),
     PermissionSpec.named(DOWNLOAD_PRIVATE_ATTACHMENT, "Can download private attachments"),
@@ -177,7 +181,8 @@ SYSTEM_ROLES: dict[str, RoleSpec] = {
         withheld=frozenset({RESTORE_BACKUP, DELETE_SYSTEM_LOG}),
     ),
     CONSULTANT: RoleSpec(
-        description="A consultant: offers services, writes reports, studies, articles and messages. "
+        description="A consultant: offers services, writes reports, studies, articles and messages, and asks the "
+        "support desk for help. "
         "Sees and changes their own sessions and deliverables through per-object grants.",
         grants=frozenset(
             {
@@ -188,6 +193,8 @@ SYSTEM_ROLES: dict[str, RoleSpec] = {
                 "consultants.view_article",
                 "consultants.add_article",
                 "consultants.add_message",
+                # Asking the support desk for help, through the help center (their own tickets only).
+                ADD_TICKET,
                 # Reference data a consultant picks from when describing a service.
                 "consultants.view_specialty",
                 "consultants.view_servicecategory",
@@ -204,7 +211,7 @@ SYSTEM_ROLES: dict[str, RoleSpec] = {
         "Sees their own sessions, deliverables and tickets only.",
         grants=frozenset(
             {
-                "support.add_supportticket",
+                ADD_TICKET,
                 "support.add_ticketcomment",
                 "consultants.add_booking",
                 "consultants.add_message",

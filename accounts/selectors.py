@@ -10,7 +10,7 @@ from django.db.models import Count, Func, Q, QuerySet, TextField, Value
 from django.utils import timezone
 
 from accounts.models import Permission, Role, User, UserRole, UserStatus, permission_codename
-from accounts.rbac_catalog import NEVER_GRANTED, NON_MODEL_RESOURCE_LABELS, action_label
+from accounts.rbac_catalog import NEVER_GRANTED, NON_MODEL_RESOURCE_LABELS, action_label, resource_action_from_codename
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,17 @@ def permission_holders(*, permission: Permission) -> QuerySet[UserRole]:
         .filter(role__role_permissions__permission=permission, user__is_active=True, user__status=UserStatus.ACTIVE)
         .select_related("user", "role")
         .order_by("user__full_name", "role__name")
+    )
+
+
+def users_holding(codename: str) -> QuerySet[User]:
+    """Active, unsuspended users holding the permission ``codename`` through a role in force, by name."""
+    resource, action = resource_action_from_codename(codename)
+    assignments = UserRole.objects.active().filter(
+        role__role_permissions__permission__resource=resource, role__role_permissions__permission__action=action
+    )
+    return User.objects.filter(is_active=True, status=UserStatus.ACTIVE, pk__in=assignments.values("user_id")).order_by(
+        "full_name", "pk"
     )
 
 

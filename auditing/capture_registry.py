@@ -92,8 +92,11 @@ CAPTURE_REGISTRY: Mapping[str, Captured | NotCaptured] = {
     "billing.payment": CAPTURED,
     "billing.refund": CAPTURED,
     # support
-    "support.supportticket": CAPTURED,
+    "support.supportticket": Captured(
+        bookkeeping={"sla_due_at": "derived by the database from the deadlines and the status, which are audited"}
+    ),
     "support.ticketcomment": CAPTURED,
+    "support.supportholiday": CAPTURED,
     "support.supportticketuserobjectpermission": CAPTURED,
     # attachments
     "attachments.fileattachment": Captured(

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,15 +16,13 @@ from accounts.rbac_catalog import MANAGE_ROLES, VIEW_AUDIT_LOG, VIEW_TICKET, res
 from auditing.chain import ChainVerdict, audit_chain_last_verdict
 from backups.models import Backup, BackupStatus
 from billing.models import Refund, RefundStatus
-from support.models import SupportTicket, TicketStatus
+from support.models import SupportTicket
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 VIEW_REFUND = "billing.view_refund"
 VIEW_BACKUP = "backups.view_backup"
-# A ticket has no due date: it is overdue once it has been open (or in progress) for
-# SUPPORT_TICKET_OVERDUE_HOURS.
 FAILED_BACKUP_WINDOW = timedelta(days=7)
 GRANTERS_SHOWN = 5
 
@@ -47,16 +44,14 @@ def home_counts(*, user) -> list[HomeCount]:
     now = timezone.now()
     counts = []
     if user.has_perm(VIEW_TICKET):
-        open_tickets = SupportTicket.objects.open()
-        url = reverse("admin:support_supportticket_changelist")
-        statuses = ",".join((TicketStatus.OPEN, TicketStatus.IN_PROGRESS))
-        overdue_before = now - timedelta(hours=_ticket_overdue_hours())
+        # Overdue: the next service-level deadline has passed (support.sla; the partial index on it).
+        url = reverse("support:queue")
         counts += [
-            HomeCount(_("Open tickets"), open_tickets.count(), f"{url}?status__in={statuses}", False),
+            HomeCount(_("Open tickets"), SupportTicket.objects.open().count(), f"{url}?status=active", False),
             HomeCount(
                 _("Overdue tickets"),
-                open_tickets.filter(created_at__lt=overdue_before).count(),
-                f"{url}?status__in={statuses}&created_at__lt={overdue_before.date().isoformat()}",
+                SupportTicket.objects.filter(sla_due_at__lt=now).count(),
+                f"{url}?sla=overdue&order=due",
                 True,
             ),
         ]
@@ -96,7 +91,3 @@ def access_granters(*, limit: int = GRANTERS_SHOWN) -> list[User]:
         for user in superusers.exclude(pk__in=granters).order_by("full_name")[: limit - len(granters)]:
             granters.setdefault(user.pk, user)
     return list(granters.values())[:limit]
-
-
-def _ticket_overdue_hours() -> int:
-    return settings.SUPPORT_TICKET_OVERDUE_HOURS

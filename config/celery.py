@@ -27,6 +27,8 @@ app.conf.beat_schedule = {
     },
     # Tickets left RESOLVED past SUPPORT_AUTO_CLOSE_DAYS (support.services.tickets_auto_close).
     "tickets-auto-close": {"task": "support.tasks.tickets_auto_close_task", "schedule": crontab(hour=4, minute=47)},
+    # Service-level deadlines passed: flagged once each, assignee and supervisors told (support.services).
+    "tickets-sla-breaches": {"task": "support.tasks.tickets_sla_breaches_task", "schedule": 5 * 60},
     # Stored files no row names and rows whose file is gone (attachments.services.attachments_sweep).
     "attachments-sweep": {"task": "attachments.tasks.attachments_sweep_task", "schedule": crontab(hour=4, minute=29)},
     "audit-partitions-ensure": {

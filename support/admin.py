@@ -1,16 +1,18 @@
 """Admin for the support desk: tickets and the conversation on them."""
 
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User, UserStatus
-from accounts.rbac_catalog import ACT_FOR_USER, ASSIGN_TICKET
+from accounts.rbac_catalog import ACT_FOR_USER, ASSIGN_TICKET, VIEW_INTERNAL_COMMENTS
 from accounts.selectors import users_matching
 from core.admin_performance import LargeTableAdminMixin
 from core.admin_search import PeopleSearchAdminMixin
 from core.owner_fields import OwnerField, OwnerFieldsAdminMixin
-from support.models import SupportTicket, TicketComment
-from support.services import ticket_assign, ticket_reply, ticket_status_change
+from support.models import SupportHoliday, SupportTicket, TicketComment
+from support.selectors import ticket_handlers
+from support.services import ticket_assign, ticket_priority_change, ticket_reply, ticket_status_change
+from support.sla import business_calendar_forget, deadlines_for
 from support.workflow import next_statuses
 
 
@@ -34,6 +36,11 @@ class TicketCommentInline(admin.StackedInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # Internal notes only for those who may read them (support.access).
+        queryset = super().get_queryset(request)
+        return queryset if request.user.has_perm(VIEW_INTERNAL_COMMENTS) else queryset.filter(is_internal=False)
+
 
 @admin.register(SupportTicket)
 class SupportTicketAdmin(PeopleSearchAdminMixin, OwnerFieldsAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
@@ -49,7 +56,12 @@ class SupportTicketAdmin(PeopleSearchAdminMixin, OwnerFieldsAdminMixin, LargeTab
     autocomplete_fields = ("requester", "assignee")
     list_select_related = ("requester", "assignee")
     # The workflow stamps these (support.workflow); nobody types them.
-    readonly_fields = ("reference", "first_response_at", "resolved_at", "closed_at", "created_at", "updated_at")
+    readonly_fields = (
+        "reference", "first_response_at", "resolved_at", "closed_at", "created_at", "updated_at",
+        # Service levels: set by the services from the priority and the desk's hours (support.sla).
+        "first_response_due_at", "resolution_due_at", "waiting_on_client_since", "sla_paused_seconds", "sla_due_at",
+        "first_response_breached_at", "resolution_breached_at",
+    )  # fmt: skip
     inlines = (TicketCommentInline,)
 
     def get_readonly_fields(self, request, obj=None):
@@ -73,7 +85,7 @@ class SupportTicketAdmin(PeopleSearchAdminMixin, OwnerFieldsAdminMixin, LargeTab
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
             # The same rule as `ticket_assign`, checked by the form so a wrong choice is a field error.
-            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True, status=UserStatus.ACTIVE)
+            kwargs["queryset"] = ticket_handlers()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -83,9 +95,15 @@ class SupportTicketAdmin(PeopleSearchAdminMixin, OwnerFieldsAdminMixin, LargeTab
         assignee); the assignee's grants follow the saved row either way. The admin runs this in a
         transaction, so a refusal leaves nothing saved.
         """
-        new_status = obj.status
+        new_status, new_priority = obj.status, obj.priority
         if change and "status" in form.changed_data:
             obj.status = form.initial["status"]  # moved by the workflow below, not by the form
+        if change and "priority" in form.changed_data:
+            obj.priority = form.initial["priority"]  # changed by the service below, deadlines with it
+        if not change:
+            obj.first_response_due_at, obj.resolution_due_at = deadlines_for(
+                opened_at=timezone.now(), priority=obj.priority
+            )
         if "assignee" not in form.changed_data:
             super().save_model(request, obj, form, change)
         else:
@@ -95,6 +113,8 @@ class SupportTicketAdmin(PeopleSearchAdminMixin, OwnerFieldsAdminMixin, LargeTab
             ticket_assign(ticket=obj, assignee=new_assignee, actor=request.user)
         if change and new_status != form.initial["status"]:
             ticket_status_change(ticket=obj, status=new_status, actor=request.user)
+        if change and new_priority != form.initial["priority"]:
+            ticket_priority_change(ticket=obj, priority=new_priority, actor=request.user)
         obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
@@ -118,7 +138,33 @@ class TicketCommentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_select_related = ("ticket", "author")
     readonly_fields = ("author", "created_at", "updated_at")
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.has_perm(VIEW_INTERNAL_COMMENTS) else queryset.filter(is_internal=False)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.author = request.user  # comments are signed by their writer, never chosen
         super().save_model(request, obj, form, change)
+
+
+@admin.register(SupportHoliday)
+class SupportHolidayAdmin(admin.ModelAdmin):
+    """The days the desk is closed: no business hours count on them. Deadlines already set keep their
+    dates; tickets opened after a change count with it (the calendar is re-read at once)."""
+
+    list_display = ("day", "name")
+    date_hierarchy = "day"
+    search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        business_calendar_forget()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        business_calendar_forget()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        business_calendar_forget()

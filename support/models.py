@@ -67,6 +67,37 @@ class SupportTicket(TimeStampedModel):
     first_response_at = models.DateTimeField(verbose_name=_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
+    # Service levels (support.sla): the deadlines are set by the services from the ticket's priority and
+    # the desk's business hours; time waiting on the client (since `waiting_on_client_since`) does not
+    # count towards resolution and is added to `sla_paused_seconds` when the client answers.
+    first_response_due_at = models.DateTimeField(verbose_name=_("first response due at"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(verbose_name=_("resolution due at"), null=True, blank=True)
+    waiting_on_client_since = models.DateTimeField(verbose_name=_("waiting on the client since"), null=True, blank=True)
+    sla_paused_seconds = models.PositiveIntegerField(verbose_name=_("business seconds paused"), default=0, db_default=0)
+    # The next deadline the desk must meet, derived by the database from the row itself (so no write path
+    # can leave it stale): the first response while none was given, then the resolution unless paused;
+    # none once resolved or closed. The queue's "overdue" and "at risk" are ranges on it.
+    sla_due_at = models.GeneratedField(
+        verbose_name=_("next deadline"),
+        expression=models.Case(
+            models.When(
+                models.Q(status__in=["OPEN", "IN_PROGRESS"], first_response_at__isnull=True),
+                then=models.F("first_response_due_at"),
+            ),
+            models.When(
+                models.Q(status__in=["OPEN", "IN_PROGRESS"], waiting_on_client_since__isnull=True),
+                then=models.F("resolution_due_at"),
+            ),
+            default=None,
+        ),
+        output_field=models.DateTimeField(null=True, blank=True),
+        db_persist=True,
+    )
+    # Set once each, by the periodic breach check, which tells the assignee and a supervisor.
+    first_response_breached_at = models.DateTimeField(
+        verbose_name=_("first response breached at"), null=True, blank=True
+    )
+    resolution_breached_at = models.DateTimeField(verbose_name=_("resolution breached at"), null=True, blank=True)
 
     objects = SupportTicketQuerySet.as_manager()
 
@@ -87,12 +118,18 @@ class SupportTicket(TimeStampedModel):
             models.Index(fields=["status", "priority", "-created_at"], name="support_ticket_queue_idx"),
             # An agent's own queue.
             models.Index(fields=["assignee", "status"], name="support_ticket_assignee_idx"),
-            # Overdue tickets (open longer than SUPPORT_TICKET_OVERDUE_HOURS): the overview counts them.
+            # Open tickets by age: the queue's oldest-first view of what is still open.
             models.Index(
                 fields=["created_at"],
                 name="support_ticket_open_age_idx",
                 condition=models.Q(status__in=["OPEN", "IN_PROGRESS"]),
             ),
+            # The queue's deadlines: overdue and at-risk tickets, and the queue ordered by what is due first.
+            models.Index(
+                fields=["sla_due_at"], name="support_ticket_sla_due_idx", condition=models.Q(sla_due_at__isnull=False)
+            ),
+            # The help center's list: one requester's tickets, newest first.
+            models.Index(fields=["requester", "-created_at"], name="support_ticket_requester_idx"),
         ]
 
     def __str__(self):
@@ -119,6 +156,22 @@ class TicketComment(TimeStampedModel):
 
     def __str__(self):
         return gettext("Comment #%(id)s on %(ticket)s") % {"id": self.pk, "ticket": self.ticket_id}
+
+
+class SupportHoliday(models.Model):
+    """A day the support desk is closed: no business hours count on it (support.sla). Staff keep the list
+    in the admin; deadlines already set keep their dates."""
+
+    day = models.DateField(verbose_name=_("day"), unique=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("support holiday")
+        verbose_name_plural = _("support holidays")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} · {self.name}"
 
 
 # Per-object permissions with a real foreign key (see consultants.models.BookingUserObjectPermission).

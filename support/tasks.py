@@ -11,3 +11,12 @@ def tickets_auto_close_task() -> dict:
         if not running:
             return {"skipped": True}
         return {"closed": services.tickets_auto_close()}
+
+
+@shared_task
+def tickets_sla_breaches_task() -> dict:
+    """Periodic: flags tickets whose service-level deadline has passed and tells who must act."""
+    with single_run("support:sla-breaches") as running:
+        if not running:
+            return {"skipped": True}
+        return {"flagged": services.tickets_sla_breaches_flag()}

@@ -51,8 +51,8 @@ from consultants.tests.factories import (
     SpecialtyFactory,
 )
 from core.admin_performance import LargeTableAdminMixin
-from support.models import SupportTicket, TicketComment
-from support.tests.factories import SupportTicketFactory, TicketCommentFactory
+from support.models import SupportHoliday, SupportTicket, TicketComment
+from support.tests.factories import SupportHolidayFactory, SupportTicketFactory, TicketCommentFactory
 
 FACTORIES: dict[type[Model], type[DjangoModelFactory]] = {
     User: UserFactory,
@@ -76,6 +76,7 @@ FACTORIES: dict[type[Model], type[DjangoModelFactory]] = {
     Refund: RefundFactory,
     SupportTicket: SupportTicketFactory,
     TicketComment: TicketCommentFactory,
+    SupportHoliday: SupportHolidayFactory,
     FileAttachment: FileAttachmentFactory,
     AuditLog: AuditLogFactory,
     SystemLog: SystemLogFactory,

@@ -165,8 +165,8 @@ def test_home_counts_what_needs_attention_in_the_areas_the_user_may_view(admin_c
     # given open, old and closed tickets, pending and done refunds, and backups
     long_ago = timezone.now() - timedelta(days=10)
     SupportTicketFactory.create_batch(2, status=TicketStatus.OPEN)
-    old = SupportTicketFactory(status=TicketStatus.IN_PROGRESS)
-    type(old).objects.filter(pk=old.pk).update(created_at=long_ago)
+    late = SupportTicketFactory(status=TicketStatus.IN_PROGRESS)  # its first response is overdue
+    type(late).objects.filter(pk=late.pk).update(first_response_due_at=long_ago)
     SupportTicketFactory(status=TicketStatus.CLOSED)
     RefundFactory(status=RefundStatus.REQUESTED)
     RefundFactory(status=RefundStatus.PROCESSED)

@@ -12,7 +12,7 @@ from accounts.tests.factories import (
 from auditing.models import AuditLog
 from core.testing import admin_url
 from support.models import SupportTicket, SupportTicketUserObjectPermission, TicketComment
-from support.tests.factories import SupportTicketFactory
+from support.tests.factories import SupportTicketFactory, support_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def ticket_form(ticket: SupportTicket, **changes) -> dict:
 def test_assigning_in_the_admin_grants_the_assignee_the_ticket_and_is_audited(admin_client, require_postgres):
     # given an unassigned ticket and a staff member
     ticket = SupportTicketFactory()
-    agent = UserFactory(is_staff=True)
+    agent = support_agent()
     # when a superuser assigns it in the admin
     response = admin_client.post(admin_url(SupportTicket, "change", ticket.pk), ticket_form(ticket, assignee=agent.pk))
     # then the agent holds it, may work on it, and the hand-over is in the audit trail
@@ -47,7 +47,7 @@ def test_assigning_in_the_admin_grants_the_assignee_the_ticket_and_is_audited(ad
 
 def test_handing_over_in_the_admin_moves_the_grants_and_keeps_those_given_by_hand(admin_client):
     # given a ticket raised with Ann as its assignee (who may work on it), and a supervisor given view by hand
-    ann, bob, supervisor = (UserFactory(is_staff=True) for _ in range(3))
+    ann, bob, supervisor = (support_agent() for _ in range(3))
     ticket = SupportTicketFactory(assignee=ann)
     assign_perm(VIEW_TICKET, supervisor, ticket)
     assert fresh(ann).has_perm(CHANGE_TICKET, ticket)
@@ -62,7 +62,7 @@ def test_handing_over_in_the_admin_moves_the_grants_and_keeps_those_given_by_han
 
 def test_deleting_tickets_in_the_admin_leaves_no_grants_behind(admin_client):
     # given two tickets assigned to an agent, who holds view and change on each
-    agent = UserFactory(is_staff=True)
+    agent = support_agent()
     tickets = SupportTicketFactory.create_batch(2, assignee=agent)
     assert SupportTicketUserObjectPermission.objects.filter(user=agent).count() == 4
     # when a superuser deletes both with the changelist's bulk action
