@@ -17,7 +17,14 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.rbac_catalog import VIEW_AUDIT_LOG, VIEW_PERMISSION, VIEW_ROLE, VIEW_SYSTEM_LOG, VIEW_USER_ROLE
+from accounts.rbac_catalog import (
+    HANDLE_TICKET,
+    VIEW_AUDIT_LOG,
+    VIEW_PERMISSION,
+    VIEW_ROLE,
+    VIEW_SYSTEM_LOG,
+    VIEW_USER_ROLE,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -82,7 +89,9 @@ AREAS: tuple[Area, ...] = (
     Area(
         _("Support desk"),
         _("Tickets and the conversation on them."),
-        ("support.SupportTicket", "support.TicketComment"),
+        ("support.SupportTicket", "support.TicketComment", "support.SupportHoliday"),
+        # The queue lets in those who handle tickets (support.views.desk_member_required).
+        (StaffPage(_("Ticket queue"), "support:queue", (HANDLE_TICKET,)),),
     ),
     Area(_("Files"), _("Attachments of every kind of owner."), ("attachments.FileAttachment",)),
     Area(

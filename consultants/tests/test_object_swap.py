@@ -138,6 +138,7 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
     everything = list(Permission.objects.values_list("pk", flat=True))
     super_admin = Role.objects.get(name=SUPER_ADMIN)
     their_file = FileAttachmentFactory(owner_type=FileOwnerType.BOOKING, owner_id=booking.pk)
+    reference = [SupportTicketFactory(requester=user).reference]  # the other consultant asked the desk
     pages: dict[str, tuple[list, dict]] = {
         "accounts:role_detail": ([role.pk], {}),
         "accounts:role_update": ([role.pk], {"name": role.name, "description": SWAPPED}),
@@ -153,6 +154,13 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
         "attachments:download": ([their_file.pk], {}),
         "attachments:thumbnail": ([their_file.pk], {}),
         "attachments:delete": ([their_file.pk], {}),
+        "support:ticket": (reference, {}),
+        "support:ticket_reply": (reference, {"kind": "reply", "body": SWAPPED}),
+        "support:ticket_assign": (reference, {"assignee": "none"}),
+        "support:ticket_priority": (reference, {"priority": "URGENT"}),
+        "support:ticket_status": (reference, {"status": "IN_PROGRESS"}),
+        "help:ticket_detail": (reference, {}),
+        "help:ticket_reply": (reference, {"body": SWAPPED}),
     }
     return {name: (reverse(name, args=args), body) for name, (args, body) in pages.items()}
 
