@@ -14,6 +14,8 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("files/", include("attachments.urls")),
     path("staff/", include("auditing.urls")),
+    path("staff/support/", include("support.urls")),
+    path("help/", include("support.help_urls")),
     path("", include("core.urls")),
     path("", include("backoffice.urls")),
 ]

@@ -18,6 +18,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseBadRequest
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 # C0 controls and DEL. Tabs and newlines have no business in an address either.
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
@@ -61,9 +62,11 @@ class StaffSessionMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated and self._session_expired(request):
+            # Staff sign in again on the staff sign-in page, clients on theirs (the help center's).
+            login_url = None if request.user.is_staff else settings.CLIENT_LOGIN_URL
             logout(request)
-            messages.info(request, "Your session expired; please sign in again.")
-            return redirect_to_login(request.get_full_path())
+            messages.info(request, _("Your session expired; please sign in again."))
+            return redirect_to_login(request.get_full_path(), login_url=login_url)
         response = self.get_response(request)
         if request.user.is_authenticated:
             add_never_cache_headers(response)

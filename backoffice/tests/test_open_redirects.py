@@ -97,9 +97,10 @@ def test_the_predicate_sees_what_a_browser_would_follow():
     assert not any(leaves_the_site(target) for target in (None, "/", "/admin/", "%2F%2Fevil.example", "?next=//e"))
 
 
-def test_signing_in_never_sends_the_browser_off_site(staff, browser_client):
-    # given a staff member with the right password, and the admin's sign-in page
-    login_url = reverse("admin:login")
+@pytest.mark.parametrize("sign_in_page", ["admin:login", "help:sign_in"])
+def test_signing_in_never_sends_the_browser_off_site(staff, browser_client, sign_in_page):
+    # given a staff member with the right password, and a sign-in page (the staff's, or the help center's)
+    login_url = reverse(sign_in_page)
     escaped = []
     for target in HOSTILE_TARGETS:
         # when they sign in with a hostile target in the form, and in the address

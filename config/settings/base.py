@@ -137,6 +137,8 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "admin:login"
+# Where people who are not staff sign in: the help center (support.help_views).
+CLIENT_LOGIN_URL = "help:sign_in"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "admin:login"
 
@@ -164,12 +166,28 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Back office <no-repl
 
 # A password reset link works once, within this many seconds of being sent.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
-# An open or in-progress ticket older than this is overdue on the staff overview.
-SUPPORT_TICKET_OVERDUE_HOURS = env.int("SUPPORT_TICKET_OVERDUE_HOURS", default=48)
 # The longest reply or note on a ticket, in characters; more belongs in an attached file.
 SUPPORT_COMMENT_MAX_LENGTH = 20_000
 # A RESOLVED ticket the client has not answered for this many days is closed by the nightly job.
 SUPPORT_AUTO_CLOSE_DAYS = env.int("SUPPORT_AUTO_CLOSE_DAYS", default=7)
+# Service levels (support.sla; decision 0020). The desk's week, in its own time zone: days and opening
+# hours such as "mon-fri 09:00-17:30; sat 10:00-13:00" (days in the SupportHoliday table are off).
+SUPPORT_TIME_ZONE = env.str("SUPPORT_TIME_ZONE", default=env.str("DJANGO_TIME_ZONE", default="UTC"))
+SUPPORT_BUSINESS_HOURS = env.str("SUPPORT_BUSINESS_HOURS", default="mon-fri 09:00-17:00")
+# Per priority, the business hours allowed until the first reply the client sees, and until resolution
+# (time waiting on the client does not count).
+SUPPORT_SLA_FIRST_RESPONSE_HOURS = env.dict(
+    "SUPPORT_SLA_FIRST_RESPONSE_HOURS",
+    cast={"value": float},
+    default={"URGENT": 1.0, "HIGH": 4.0, "MEDIUM": 8.0, "LOW": 24.0},
+)
+SUPPORT_SLA_RESOLUTION_HOURS = env.dict(
+    "SUPPORT_SLA_RESOLUTION_HOURS",
+    cast={"value": float},
+    default={"URGENT": 8.0, "HIGH": 24.0, "MEDIUM": 40.0, "LOW": 80.0},
+)
+# A ticket whose next deadline is this many business minutes away or less is "at risk" on the queue.
+SUPPORT_SLA_AT_RISK_MINUTES = env.int("SUPPORT_SLA_AT_RISK_MINUTES", default=120)
 
 # Sessions: signed out after SESSION_IDLE_TIMEOUT_SECONDS without a request, and in any case
 # SESSION_ABSOLUTE_TIMEOUT_SECONDS after signing in (core.security_middleware.StaffSessionMiddleware).
