@@ -105,8 +105,12 @@ def _kinds(ctx: DemoContext, users: list[int]) -> list[tuple[Callable[[], Event]
         changes = {"status": ["REQUESTED", "PROCESSED"], "amount": [None, str(r.amount)]}
         return _by_user(ctx, AuditAction.REFUND, ctx.pick(ctx.staff_ids), "billing.refund", r.id, changes, r.at)
 
+    # Tickets opened before the demo's "now" (the work in hand may have been opened since): their audit
+    # events, clamped to before now, must not predate them.
+    worked_tickets = [t for t in ctx.tickets if t.created_at < ctx.now - timedelta(hours=1)] or ctx.tickets
+
     def ticket_worked() -> Event:
-        t = ctx.pick(ctx.tickets)
+        t = ctx.pick(worked_tickets)
         agent = t.assignee_id or ctx.pick(ctx.staff_ids)
         changes = {"status": ["OPEN", "IN_PROGRESS"], "assignee": [None, agent]}
         when = ctx.after(t.created_at, max_hours=30)

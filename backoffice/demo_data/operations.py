@@ -135,6 +135,7 @@ def seed_attachments(ctx: DemoContext) -> None:
         FileOwnerType.ARTICLE: ctx.ids["consultants.article"],
         FileOwnerType.TICKET: ctx.ids["support.supportticket"],
         FileOwnerType.MESSAGE: ctx.ids["consultants.message"],
+        FileOwnerType.TICKET_COMMENT: ctx.ids["support.ticketcomment"],
     }
     owner_types = [owner_type for owner_type, ids in owners.items() if ids]
     ids = ctx.writer.reserve(FileAttachment, ctx.plan.attachments)

@@ -125,23 +125,6 @@ TICKET_SUBJECTS = (
     "Wrong time zone on my booking",
     "Account suspended",
 )
-# What requesters write, and what agents answer: a conversation reads as one.
-CLIENT_MESSAGES = (
-    "I tried again and it still does not work.",
-    "Thank you, it works now.",
-    "Here is the screenshot you asked for.",
-    "I was charged twice for the same session, can you check?",
-    "The consultant did not join the call at the agreed time.",
-    "Could you resend the invoice with our company's VAT number?",
-)
-AGENT_REPLIES = (
-    "Thanks for reaching out, we are looking into it.",
-    "Could you send us a screenshot of the error?",
-    "This has been fixed on our side, please try again.",
-    "We have escalated this to the finance team.",
-    "The refund is on its way; it takes three to five working days.",
-    "We have rescheduled the session and told the consultant.",
-)
 INTERNAL_NOTES = (
     "Checked the payment provider: the second charge was voided.",
     "Customer has had three similar issues this month, keep an eye on it.",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -29,8 +30,10 @@ from billing.services import payment_split
 from consultants.models import Booking, BookingStatus, BookingUserObjectPermission, Consultant
 from consultants.services import expertise_fields_migrate
 from core.derived_grants import derived_grants_sync
-from support.models import SupportTicket, SupportTicketUserObjectPermission, TicketComment
+from support.access import may_handle_tickets
+from support.models import SupportTicket, SupportTicketUserObjectPermission, TicketComment, TicketStatus
 from support.services import TICKET_ASSIGNEE_GRANTS
+from support.sla import ACTIVE_STATUSES, SlaState, business_calendar, deadlines_for, sla_clock
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +187,131 @@ def test_tickets_have_conversations_with_internal_notes_by_staff(seeded):
     assert internal.exists()
     assert not internal.filter(author__is_staff=False).exists()
     assert TicketComment.objects.filter(is_internal=False).exists()
+
+
+def test_every_ticket_has_the_deadlines_of_its_priority_and_its_waits(seeded):
+    # given
+    calendar = business_calendar()
+    tickets = list(SupportTicket.objects.all())
+
+    # then: deadlines as the services set them, from the opening, the priority and the time paused
+    for ticket in tickets:
+        assert (ticket.first_response_due_at, ticket.resolution_due_at) == deadlines_for(
+            opened_at=ticket.created_at,
+            priority=ticket.priority,
+            paused_seconds=ticket.sla_paused_seconds,
+            calendar=calendar,
+        ), ticket.reference
+    assert any(ticket.sla_paused_seconds > 0 for ticket in tickets)
+
+
+def test_the_first_response_is_the_first_reply_the_client_saw(seeded):
+    tickets = SupportTicket.objects.prefetch_related("comments")
+
+    for ticket in tickets:
+        replies = [c for c in ticket.comments.all() if not c.is_internal and c.author_id != ticket.requester_id]
+        assert ticket.first_response_at == (replies[0].created_at if replies else None), ticket.reference
+        assert all(c.author_id in (ticket.requester_id, ticket.assignee_id) for c in ticket.comments.all())
+    assert not tickets.filter(status=TicketStatus.OPEN).exclude(assignee=None).exists()
+
+
+def test_tickets_in_hand_are_assigned_to_staff_who_may_handle_them(seeded):
+    in_hand = (
+        SupportTicket.objects.exclude(status=TicketStatus.CLOSED).exclude(assignee=None).select_related("assignee")
+    )
+
+    assert in_hand.exists()
+    assert all(may_handle_tickets(ticket.assignee) for ticket in in_hand)
+
+
+def desk_states() -> set[tuple[str, str]]:
+    """(status, service-level state) of every ticket in hand, read now as the queue reads them."""
+    now, calendar = timezone.now(), business_calendar()
+    return {
+        (ticket.status, sla_clock(ticket, now=now, calendar=calendar).state)
+        for ticket in SupportTicket.objects.filter(status__in=ACTIVE_STATUSES)
+    }
+
+
+EVERY_ACTIVE_STATE = {
+    (TicketStatus.OPEN, SlaState.ON_TRACK),
+    (TicketStatus.OPEN, SlaState.AT_RISK),
+    (TicketStatus.OPEN, SlaState.OVERDUE),
+    (TicketStatus.IN_PROGRESS, SlaState.ON_TRACK),
+    (TicketStatus.IN_PROGRESS, SlaState.AT_RISK),
+    (TicketStatus.IN_PROGRESS, SlaState.OVERDUE),
+    (TicketStatus.IN_PROGRESS, SlaState.PAUSED),
+}
+
+
+def test_the_desk_has_work_in_hand_in_every_service_level_state(seeded):
+    assert desk_states() >= EVERY_ACTIVE_STATE
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-03-07T23:30:00+00:00",  # a Saturday night: the desk is closed until Monday
+        "2026-03-10T16:45:00+00:00",  # a Tuesday, a quarter of an hour before closing
+        "2026-03-11T09:05:00+00:00",  # a Wednesday, just after opening
+    ],
+)
+def test_whenever_the_demo_is_seeded_the_desk_shows_every_state(moment):
+    # given: the desk's hours and zone as configured by default
+    with time_machine.travel(moment):
+        # when
+        seed_demo()
+
+        # then
+        assert desk_states() >= EVERY_ACTIVE_STATE
+
+
+def test_tickets_waiting_on_the_client_were_asked_something_last(seeded):
+    waiting = SupportTicket.objects.filter(status=TicketStatus.IN_PROGRESS, waiting_on_client_since__isnull=False)
+
+    assert waiting.exists()
+    for ticket in waiting:
+        last_public = ticket.comments.filter(is_internal=False).latest("created_at")
+        assert last_public.author_id == ticket.assignee_id
+        assert last_public.created_at == ticket.waiting_on_client_since
+
+
+def test_resolved_tickets_wait_on_the_client_and_closed_ones_were_resolved_first(seeded):
+    resolved = SupportTicket.objects.filter(status=TicketStatus.RESOLVED)
+    closed = SupportTicket.objects.filter(status=TicketStatus.CLOSED)
+
+    assert resolved.exists() and closed.exists()
+    assert not resolved.exclude(waiting_on_client_since=F("resolved_at")).exists()
+    assert not resolved.exclude(closed_at=None).exists()
+    assert not closed.filter(Q(closed_at=None) | Q(resolved_at=None) | Q(closed_at__lt=F("resolved_at"))).exists()
+    assert not SupportTicket.objects.filter(status__in=ACTIVE_STATUSES).exclude(resolved_at=None).exists()
+
+
+def test_breaches_are_flagged_after_their_deadline_as_the_periodic_check_would(seeded):
+    # given
+    now, calendar = timezone.now(), business_calendar()
+    tickets = SupportTicket.objects.all()
+
+    # then: a flag only past its deadline, and before the deadline was met
+    first_late = tickets.exclude(first_response_breached_at=None)
+    late = tickets.exclude(resolution_breached_at=None)
+    assert first_late.exists() and late.exists()
+    assert not first_late.filter(
+        Q(first_response_breached_at__lte=F("first_response_due_at"))
+        | Q(first_response_breached_at__gt=now)
+        | Q(first_response_at__lte=F("first_response_breached_at"))
+    ).exists()
+    assert not late.filter(
+        Q(resolution_breached_at__lte=F("resolution_due_at"))
+        | Q(resolution_breached_at__gt=now)
+        | Q(resolved_at__lte=F("resolution_breached_at"))
+    ).exists()
+    # and every running deadline passed longer ago than the check's period is flagged
+    for ticket in tickets.filter(status__in=ACTIVE_STATUSES):
+        clock = sla_clock(ticket, now=now, calendar=calendar)
+        if clock.state == SlaState.OVERDUE and clock.due_at and clock.due_at < now - timedelta(minutes=10):
+            flag = ticket.resolution_breached_at if ticket.first_response_at else ticket.first_response_breached_at
+            assert flag is not None, ticket.reference
 
 
 def test_kpi_values_agree_with_the_rows_they_summarise(seeded):
