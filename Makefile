@@ -63,6 +63,7 @@ bench: install
 	$(PY) bench/audit.py
 	$(PY) bench/name_search.py
 	$(PY) bench/file_attachments.py
+	$(PY) bench/support_queue.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache artifacts
