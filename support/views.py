@@ -86,7 +86,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "orders": (("newest", _("Newest first")), ("oldest", _("Oldest first")), ("due", _("Due first"))),
             "filter_query": filter_query(request),
             "views": _queue_views(request),
-            "bulk_form": BulkForm(auto_id="bulk-%s", handlers=handlers) if may_bulk else None,
+            "bulk_form": BulkForm(handlers=handlers) if may_bulk else None,
             "may_assign": may_assign,
             "ticket_prefix": reverse("support:ticket", args=["TCK-0000-0000"]).removesuffix("TCK-0000-0000/"),
         },
