@@ -8,7 +8,6 @@ form it came from, with nothing written. Multipart posts are capped while they a
 (``CappedUploadHandler``: at most ``MESSAGE_MAX_FILES`` files a message, the owner type's size in all).
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import wraps
@@ -36,17 +35,13 @@ from attachments.upload_handlers import CappedUploadHandler
 from attachments.validation import upload_rules
 from core.access import is_active_staff
 from support.help_forms import AttachedFilesField, TicketOpenForm, TicketReplyForm, attached_files
-from support.models import SupportTicket, TicketComment, TicketStatus
+from support.models import ACTIVE_STATUSES, SupportTicket, TicketComment, TicketStatus, is_ticket_reference
 from support.services import MESSAGE_MAX_FILES, ticket_open, ticket_reply
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 TICKETS_PER_PAGE = 25
-# A reference as ``generate_ticket_reference`` writes it (any case: one read over the phone may be typed
-# in lower case); anything else is no ticket, answered before the database is asked.
-REFERENCE = re.compile(r"TCK-[0-9A-Z]{4}-[0-9A-Z]{4}", re.IGNORECASE | re.ASCII)
-ACTIVE_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
 
 # How the client reads each status (the desk's words are for the desk), and the badge's colour.
 CLIENT_STATUS: "dict[str, tuple[StrOrPromise, str]]" = {
@@ -291,7 +286,7 @@ def _new_form_render(request: HttpRequest, form: TicketOpenForm, *, status: int 
 
 def _own_ticket_or_404(request: HttpRequest, reference: str) -> SupportTicket:
     """The user's own ticket of that reference; 404 for any other, as for one that does not exist."""
-    if not REFERENCE.fullmatch(reference):
+    if not is_ticket_reference(reference):
         raise Http404
     ticket = (
         SupportTicket.objects.filter(reference=reference.upper(), requester=cast(User, request.user))

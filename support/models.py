@@ -1,5 +1,6 @@
 """Support desk: tickets raised by users and the conversation on them."""
 
+import re
 import secrets
 
 from django.conf import settings
@@ -29,16 +30,30 @@ class TicketPriority(models.TextChoices):
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+# A reference as `generate_ticket_reference` writes it; pages look one up only when it has this shape.
+TICKET_REFERENCE = re.compile(r"TCK-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)
+
+
+def is_ticket_reference(text: str) -> bool:
+    """Whether ``text`` (in any case: one read over the phone may be typed in lower case) is shaped like a
+    ticket reference."""
+    return TICKET_REFERENCE.fullmatch(text.upper()) is not None
+
+
 def generate_ticket_reference() -> str:
     """A new human-readable reference such as ``TCK-7M3Q-K9PX`` (uniqueness enforced by the database)."""
     chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
     return f"TCK-{chars[:4]}-{chars[4:]}"
 
 
+# Tickets still needing work: their service-level clocks run (support.sla).
+ACTIVE_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.IN_PROGRESS})
+
+
 class SupportTicketQuerySet(models.QuerySet):
     def open(self):
         """Tickets still needing work: open or in progress."""
-        return self.filter(status__in=[TicketStatus.OPEN, TicketStatus.IN_PROGRESS])
+        return self.filter(status__in=ACTIVE_STATUSES)
 
 
 class SupportTicket(TimeStampedModel):

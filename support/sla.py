@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import seconds_as_duration
-from support.models import SupportHoliday, SupportTicket, TicketPriority, TicketStatus
+from support.models import ACTIVE_STATUSES, SupportHoliday, SupportTicket, TicketPriority
 
 # "24:00": an interval closing at the end of its day. `time` stops at 23:59:59.999999, which is read
 # as the next local midnight wherever an instant is built.
@@ -38,7 +38,6 @@ MAX_DAYS_WALKED = 4000
 HOLIDAYS_CACHE_KEY = "support:sla:holidays"
 HOLIDAYS_CACHE_SECONDS = 60
 
-ACTIVE_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.IN_PROGRESS})
 
 _ONE_DAY = timedelta(days=1)
 _ONE_WEEK = timedelta(days=7)

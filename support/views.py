@@ -5,7 +5,6 @@ Views check who may enter, read through ``support.selectors``, and hand every ch
 nothing written.
 """
 
-import re
 from functools import wraps
 
 from django.contrib import messages
@@ -36,10 +35,9 @@ from support import selectors, services, sla
 from support.access import may_read_internal_notes, may_view_ticket, may_work_on_ticket
 from support.filters import TicketFilter
 from support.forms import UNASSIGN, AssignForm, BulkForm, PriorityForm, ReplyForm, StatusForm
-from support.models import SupportTicket, TicketStatus
+from support.models import SupportTicket, TicketStatus, is_ticket_reference
 from support.workflow import next_statuses
 
-REFERENCE = re.compile(r"^TCK-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 QUEUE_PAGE_SIZE = 50
 
 
@@ -199,9 +197,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     back = _queue_back(request, form.data.get("back", ""))
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        _errors_told(request, form)
         return redirect(back)
     data = form.cleaned_data
     tickets = list(
@@ -245,9 +241,9 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
 def _ticket_or_404(request: HttpRequest, reference: str) -> SupportTicket:
     """The ticket ``reference`` names, if this user may see it; 404 otherwise (as for one that does not
     exist, so a reference reveals nothing)."""
-    reference = reference.upper()
-    if not REFERENCE.match(reference):
+    if not is_ticket_reference(reference):
         raise Http404
+    reference = reference.upper()
     ticket = SupportTicket.objects.select_related("requester", "assignee").filter(reference=reference).first()
     if ticket is None or not may_view_ticket(request.user, ticket):
         raise Http404
@@ -313,10 +309,15 @@ def _applied(request: HttpRequest, ticket: SupportTicket, change, success: str) 
 
 
 def _back_with_errors(request: HttpRequest, ticket: SupportTicket, form) -> HttpResponse:
+    _errors_told(request, form)
+    return redirect("support:ticket", reference=ticket.reference)
+
+
+def _errors_told(request: HttpRequest, form) -> None:
+    """Each of ``form``'s errors as a message on the page the browser goes back to."""
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, str(error))
-    return redirect("support:ticket", reference=ticket.reference)
 
 
 def _queue_page(request: HttpRequest, filterset: TicketFilter, order: str) -> KeysetPage:

@@ -26,9 +26,8 @@ from accounts.rbac_catalog import HANDLE_TICKET
 from accounts.selectors import users_holding
 from backoffice.demo_data.context import DemoContext, TicketRef
 from backoffice.demo_data.vocabulary import INTERNAL_NOTES, TICKET_SUBJECTS
-from support.models import SupportHoliday, SupportTicket, TicketComment, TicketPriority, TicketStatus
+from support.models import ACTIVE_STATUSES, SupportHoliday, SupportTicket, TicketComment, TicketPriority, TicketStatus
 from support.sla import (
-    ACTIVE_STATUSES,
     MAX_DAYS_WALKED,
     BusinessCalendar,
     SlaState,
