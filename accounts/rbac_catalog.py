@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "handle": _("handle"),
     "view_internal": _("view internal"),
     "approve": _("approve"),
+    "process": _("process"),
     "download_private": _("download private"),
     "run": _("run"),
     "restore": _("restore"),
@@ -70,6 +71,12 @@ ASSIGN_TICKET = "support.assign_supportticket"
 HANDLE_TICKET = "support.handle_supportticket"
 VIEW_INTERNAL_COMMENTS = "support.view_internal_ticketcomment"
 APPROVE_REFUND = "billing.approve_refund"
+PROCESS_REFUND = "billing.process_refund"
+EXPORT_PAYMENTS = "billing.export_payment"
+VIEW_PAYMENT = "billing.view_payment"
+VIEW_REFUND = "billing.view_refund"
+ADD_REFUND = "billing.add_refund"
+VIEW_COMMISSION = "billing.view_servicecommission"
 DOWNLOAD_PRIVATE_ATTACHMENT = "attachments.download_private_fileattachment"
 RUN_BACKUP = "backups.run_backup"
 RESTORE_BACKUP = "backups.restore_backup"
@@ -147,7 +154,9 @@ CUSTOM_PERMISSIONS = (
     PermissionSpec.named(ASSIGN_TICKET, "Can assign support tickets to agents"),
     PermissionSpec.named(HANDLE_TICKET, "Can be assigned support tickets and work on them"),
     PermissionSpec.named(VIEW_INTERNAL_COMMENTS, "Can see internal notes on support tickets"),
-    PermissionSpec.named(APPROVE_REFUND, "Can approve refunds"),
+    PermissionSpec.named(APPROVE_REFUND, "Can approve or reject refund requests (not one's own)"),
+    PermissionSpec.named(PROCESS_REFUND, "Can process approved refunds: the money goes back to the payer"),
+    PermissionSpec.named(EXPORT_PAYMENTS, "Can export payments and refunds as CSV"),
     PermissionSpec.named(DOWNLOAD_PRIVATE_ATTACHMENT, "Can download private attachments"),
     PermissionSpec.named(EXPORT_AUDIT_LOG, "Can export the audit log"),
     PermissionSpec.named(RUN_BACKUP, "Can start a backup"),

@@ -5,13 +5,12 @@ Views check a permission, read through ``auditing.selectors`` and render; writes
 audit event, starting a verification) go through services and tasks.
 """
 
-import csv
 import re
 from urllib.parse import quote as urlquote
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,12 +26,11 @@ from auditing.sealing import audit_seal_status_cached
 from auditing.services import audit_export_record
 from auditing.tasks import audit_chain_verify_task
 from core.access import permission_required
+from core.csv_export import csv_cell, csv_download, csv_lines, formula_safe
 from core.filters import filter_bar, filter_data, filter_query, filter_usable
 from core.keyset import BadPageToken, KeysetPage, keyset_page
 
 ENTITY_TYPE = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
-# Spreadsheets run cells starting with these as formulas; a user agent can start with anything.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @require_GET
@@ -117,10 +115,7 @@ def audit_export(request):
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
     audit_export_record(filters={key: value for key, value in cleaned.items() if value not in (None, "", [])})
     rows = filterset.qs.order_by("-created_at", "-id").values_list(*EXPORT_COLUMNS).iterator(chunk_size=2_000)
-    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
-    return response
+    return csv_download(csv_lines(EXPORT_COLUMNS, rows, cell=_cell), name="audit-trail")
 
 
 @require_POST
@@ -166,27 +161,10 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(rows):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        yield writer.writerow([_cell(value) for value in row])
-
-
 def _cell(value) -> str:
-    if value is None:
-        return ""
     if isinstance(value, dict | list):
-        return presentation.display(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+        return formula_safe(presentation.display(value))
+    return csv_cell(value)
 
 
 def _page(request, queryset) -> KeysetPage:

@@ -3,11 +3,28 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import PostgreSQLExclusionConstraint
 from core.models import TimeStampedModel
+
+
+class DateRange(models.Func):
+    """PostgreSQL's ``daterange(start, end, '[]')``: both ends included, no end meaning open-ended."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+# A rule's scope as two numbers, 0 standing for "none", so rules of the same scope compare equal (NULL
+# never equals NULL in a constraint).
+SCOPE_SERVICE = Coalesce(models.F("service"), models.Value(0))
+SCOPE_CATEGORY = Coalesce(models.F("category"), models.Value(0))
 
 
 class ServiceCommission(TimeStampedModel):
@@ -48,14 +65,27 @@ class ServiceCommission(TimeStampedModel):
             models.CheckConstraint(
                 condition=~(models.Q(service__isnull=False) & models.Q(category__isnull=False)),
                 name="billing_commission_service_xor_category",
+                violation_error_message=_("A rule applies to a service or to a category, not to both."),
             ),
             models.CheckConstraint(
                 condition=models.Q(rate_percent__gte=0) & models.Q(rate_percent__lte=100),
                 name="billing_commission_rate_0_100",
+                violation_error_message=_("The rate must be between 0 and 100 percent."),
             ),
             models.CheckConstraint(
                 condition=models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=models.F("effective_from")),
                 name="billing_commission_period_ordered",
+                violation_error_message=_("The rule cannot end before it starts."),
+            ),
+            # At most one active rule per scope on any day (``clean`` says which one overlaps).
+            PostgreSQLExclusionConstraint(
+                name="billing_commission_no_overlap",
+                expressions=[
+                    (SCOPE_SERVICE, RangeOperators.EQUAL),
+                    (SCOPE_CATEGORY, RangeOperators.EQUAL),
+                    (DateRange("effective_from", "effective_to", models.Value("[]")), RangeOperators.OVERLAPS),
+                ],
+                condition=models.Q(is_active=True),
             ),
         ]
         indexes = [
@@ -69,10 +99,52 @@ class ServiceCommission(TimeStampedModel):
     @property
     def scope_label(self) -> str:
         if self.service_id:
-            return f"service: {self.service}"
+            return gettext("service: %(service)s") % {"service": self.service}
         if self.category_id:
-            return f"category: {self.category}"
-        return "platform default"
+            return gettext("category: %(category)s") % {"category": self.category}
+        return gettext("platform default")
+
+    def clean(self):
+        super().clean()
+        if self.service_id and self.category_id:
+            raise ValidationError(_("A rule applies to a service or to a category, not to both: choose one."))
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("The rule cannot end before it starts.")})
+        if self.is_active and self.effective_from and (overlapping := self.overlapping_rule()) is not None:
+            raise ValidationError(
+                _(
+                    "Another active rule for the same %(scope)s is in force on some of these days: %(rate)s%% from "
+                    "%(start)s %(end)s. End that rule first, or choose days after it."
+                )
+                % {
+                    "scope": self.scope_label,
+                    "rate": overlapping.rate_percent,
+                    "start": overlapping.effective_from.isoformat(),
+                    "end": (
+                        gettext("to %(day)s") % {"day": overlapping.effective_to.isoformat()}
+                        if overlapping.effective_to
+                        else gettext("with no end")
+                    ),
+                }
+            )
+
+    def overlapping_rule(self) -> "ServiceCommission | None":
+        """Another active rule of the same scope in force on one of this rule's days, if any."""
+        rules = ServiceCommission.objects.filter(
+            service__isnull=self.service_id is None,
+            category__isnull=self.category_id is None,
+            is_active=True,
+        )
+        if self.service_id is not None:
+            rules = rules.filter(service_id=self.service_id)
+        if self.category_id is not None:
+            rules = rules.filter(category_id=self.category_id)
+        rules = rules.filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=self.effective_from))
+        if self.effective_to is not None:
+            rules = rules.filter(effective_from__lte=self.effective_to)
+        if self.pk is not None:
+            rules = rules.exclude(pk=self.pk)
+        return rules.order_by("effective_from").first()
 
 
 class PaymentStatus(models.TextChoices):
@@ -114,6 +186,37 @@ class Payment(TimeStampedModel):
     )
     provider_reference = models.CharField(verbose_name=_("provider reference"), max_length=100, blank=True)
     paid_at = models.DateTimeField(verbose_name=_("paid at"), null=True, blank=True)
+    # What the fee was computed from, kept so later changes to the rules never alter a recorded payment.
+    # Both empty: recorded with no rule in force, at PLATFORM_DEFAULT_COMMISSION_PERCENT (the rate is
+    # kept), or before rules were stamped on payments (neither is).
+    commission_rule = models.ForeignKey(
+        ServiceCommission,
+        verbose_name=_("commission rule"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_index=False,  # indexed below, only where set
+    )
+    commission_rate_percent = models.DecimalField(
+        verbose_name=_("commission rate percent"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    # Money returned so far by processed refunds, and the part of it that was the platform's fee: the
+    # consultant's share returned is the difference (billing.money.refund_reversal).
+    refunded_amount = models.DecimalField(
+        verbose_name=_("refunded amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+    )
+    platform_fee_refunded = models.DecimalField(
+        verbose_name=_("platform fee refunded"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+    )
 
     class Meta:
         verbose_name = _("payment")
@@ -132,8 +235,45 @@ class Payment(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(status__in=PaymentStatus.values), name="billing_payment_status_valid"
             ),
+            # What was returned never exceeds what was paid, part by part.
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount"))
+                & models.Q(platform_fee_refunded__gte=0, platform_fee_refunded__lte=models.F("platform_fee"))
+                & models.Q(
+                    refunded_amount__lte=models.F("platform_fee_refunded") + models.F("consultant_amount"),
+                    refunded_amount__gte=models.F("platform_fee_refunded"),
+                ),
+                name="billing_payment_refunds_within",
+            ),
+            # The status says what the refunds did: all of it returned, part of it, or none.
+            models.CheckConstraint(
+                condition=models.Q(status=PaymentStatus.REFUNDED, refunded_amount=models.F("amount"))
+                | models.Q(
+                    status=PaymentStatus.PARTIALLY_REFUNDED,
+                    refunded_amount__gt=0,
+                    refunded_amount__lt=models.F("amount"),
+                )
+                | (
+                    ~models.Q(status__in=[PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED])
+                    & models.Q(refunded_amount=0)
+                ),
+                name="billing_payment_status_follows_refunds",
+            ),
+            # Recording a payment twice (a provider's retried callback) finds the first one.
+            models.UniqueConstraint(
+                fields=["provider_reference"],
+                condition=~models.Q(provider_reference=""),
+                name="billing_payment_provider_ref_uniq",
+                violation_error_message=_("A payment with this provider reference is already recorded."),
+            ),
         ]
         indexes = [
+            # Deleting a commission rule checks that no payment names it (PROTECT).
+            models.Index(
+                fields=["commission_rule"],
+                condition=models.Q(commission_rule__isnull=False),
+                name="billing_payment_rule_idx",
+            ),
             # Finance lists and revenue KPIs: payments by status and payment date.
             models.Index(fields=["status", "-paid_at"], name="billing_payment_status_idx"),
             models.Index(fields=["-paid_at"], name="billing_payment_paid_idx"),
@@ -171,7 +311,33 @@ class Refund(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Approved or rejected: by whom, when, and (rejected) why.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(verbose_name=_("reason for the decision"), blank=True)
+    processed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("processed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     processed_at = models.DateTimeField(verbose_name=_("processed at"), null=True, blank=True)
+    # Set when processed: the parts of the platform's fee and of the consultant's share this refund took back.
+    platform_fee_reversed = models.DecimalField(
+        verbose_name=_("platform fee reversed"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    consultant_amount_reversed = models.DecimalField(
+        verbose_name=_("consultant amount reversed"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("refund")
@@ -181,6 +347,34 @@ class Refund(TimeStampedModel):
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_refund_amount_gt_0"),
             models.CheckConstraint(
                 condition=models.Q(status__in=RefundStatus.values), name="billing_refund_status_valid"
+            ),
+            # Approved, rejected or processed: decided at some moment; rejected: for a reason.
+            models.CheckConstraint(
+                condition=models.Q(status=RefundStatus.REQUESTED) | models.Q(decided_at__isnull=False),
+                name="billing_refund_decision_dated",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=RefundStatus.REJECTED) | ~models.Q(decision_note=""),
+                name="billing_refund_rejection_explained",
+            ),
+            # Processed, and only then: when, and the two reversed parts, which add up to the amount.
+            models.CheckConstraint(
+                condition=models.Q(
+                    status=RefundStatus.PROCESSED,
+                    processed_at__isnull=False,
+                    platform_fee_reversed__gte=0,
+                    consultant_amount_reversed__gte=0,
+                    amount=models.F("platform_fee_reversed") + models.F("consultant_amount_reversed"),
+                )
+                | (
+                    ~models.Q(status=RefundStatus.PROCESSED)
+                    & models.Q(
+                        processed_at__isnull=True,
+                        platform_fee_reversed__isnull=True,
+                        consultant_amount_reversed__isnull=True,
+                    )
+                ),
+                name="billing_refund_processed_split",
             ),
         ]
         indexes = [models.Index(fields=["status", "-created_at"], name="billing_refund_status_idx")]

@@ -45,15 +45,15 @@ def commission_rule_in_force(
     return None
 
 
-def commission_rule_for(*, service: Service, on: date) -> ServiceCommission | None:
-    """The active commission rule that applies to a booking of ``service`` on ``on`` (one query), by
+def commission_rule_for(*, service: Service, day: date) -> ServiceCommission | None:
+    """The active commission rule that applies to a booking of ``service`` on ``day`` (one query), by
     ``commission_rule_in_force``'s precedence; ``None`` when no active rule is in force that day."""
     rules = list(
         ServiceCommission.objects.filter(
             Q(service=service) | Q(service=None, category_id=service.category_id) | Q(service=None, category=None),
-            Q(effective_to__isnull=True) | Q(effective_to__gte=on),
+            Q(effective_to__isnull=True) | Q(effective_to__gte=day),
             is_active=True,
-            effective_from__lte=on,
+            effective_from__lte=day,
         ).order_by("-effective_from", "-pk")
     )
     return commission_rule_in_force(
@@ -62,5 +62,5 @@ def commission_rule_for(*, service: Service, on: date) -> ServiceCommission | No
             rule for rule in rules if rule.category_id is not None and rule.category_id == service.category_id
         ],
         default_rules=[rule for rule in rules if rule.service_id is None and rule.category_id is None],
-        on=on,
+        on=day,
     )

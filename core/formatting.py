@@ -7,6 +7,7 @@ payment reads "525.00 EUR" and a backup "2.4 MB" wherever it is shown. Every fun
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext
@@ -22,17 +23,19 @@ def file_size(num_bytes: int | None) -> str:
 
 
 def money(amount: Decimal | int | str | None, currency: str) -> str:
-    """``Decimal("1525")``, ``"EUR"`` -> "1,525.00 EUR": two decimals, grouped, with the currency code.
+    """``Decimal("1525")``, ``"EUR"`` -> "1,525.00 EUR": grouped, with the currency code, in as many
+    decimals as the currency has (``BILLING_CURRENCIES``; two for one it does not list): "1,525 JPY".
 
-    Quantised half-up to cents; an amount that is not a number is shown as given rather than raising.
+    Quantised half-up; an amount that is not a number is shown as given rather than raising.
     """
     if amount is None:
         return ""
+    places = settings.BILLING_CURRENCIES.get(currency, 2)
     try:
-        cents = Decimal(amount).quantize(CENTS, rounding=ROUND_HALF_UP)
+        value = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     except (InvalidOperation, TypeError, ValueError):
         return f"{amount} {currency}".strip()
-    return f"{number_format(cents, decimal_pos=2, force_grouping=True)} {currency}".strip()
+    return f"{number_format(value, decimal_pos=places, force_grouping=True)} {currency}".strip()
 
 
 def duration(minutes: int | Decimal | None) -> str:

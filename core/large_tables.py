@@ -15,7 +15,7 @@ from django.contrib.postgres import operations as postgres_operations
 from django.db import IntegrityError, NotSupportedError
 from django.db.migrations.operations import AddIndex, RemoveIndex
 from django.db.migrations.operations.base import Operation, OperationCategory
-from django.db.models import CheckConstraint
+from django.db.models import CheckConstraint, UniqueConstraint
 
 LARGE_TABLES: frozenset[str] = frozenset(
     {
@@ -167,3 +167,129 @@ class ReplaceCheckConstraint(Operation):
         name = schema_editor.quote_name(constraint.name)
         definition = constraint.constraint_sql(model, schema_editor)  # CONSTRAINT "name" CHECK (...)
         return f"ALTER TABLE {table} DROP CONSTRAINT {name}, ADD {definition} NOT VALID"
+
+
+class AddCheckConstraint(Operation):
+    """Adds a CHECK constraint to a large table without a locked scan of it.
+
+    On PostgreSQL, in a migration with ``atomic = False``: ``ADD CONSTRAINT ... NOT VALID`` (the exclusive
+    lock only for the catalogue change; new rows are checked from then on), then ``VALIDATE CONSTRAINT``,
+    which scans the rows already there while readers and writers carry on. If a row breaks the condition,
+    the constraint is dropped again and the migration fails (``IntegrityError``). Backwards drops it.
+    Other databases get Django's plain ``AddConstraint``.
+    """
+
+    category = OperationCategory.ADDITION
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, model_name: str, constraint: CheckConstraint):
+        self.model_name = model_name
+        self.constraint = constraint
+
+    @property
+    def model_name_lower(self) -> str:
+        return self.model_name.lower()
+
+    def deconstruct(self):
+        return self.__class__.__name__, [], {"model_name": self.model_name, "constraint": self.constraint}
+
+    def describe(self) -> str:
+        return f"Add check constraint {self.constraint.name} to model {self.model_name} (NOT VALID, then VALIDATE)"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"{self.model_name_lower}_{self.constraint.name.lower()}"
+
+    def state_forwards(self, app_label, state):
+        state.add_constraint(app_label, self.model_name_lower, self.constraint)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if not _on_postgresql(schema_editor):
+            schema_editor.add_constraint(model, self.constraint)
+            return
+        if schema_editor.connection.in_atomic_block:
+            raise NotSupportedError(
+                f"{self.__class__.__name__} cannot run inside a transaction (set atomic = False on the migration)."
+            )
+        table = schema_editor.quote_name(model._meta.db_table)
+        name = schema_editor.quote_name(self.constraint.name)
+        definition = self.constraint.constraint_sql(model, schema_editor)
+        schema_editor.execute(f"ALTER TABLE {table} ADD {definition} NOT VALID")
+        try:
+            schema_editor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+        except IntegrityError:
+            schema_editor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+            raise
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.remove_constraint(model, self.constraint)
+
+
+class AddUniqueConstraintConcurrently(Operation):
+    """Adds a ``UniqueConstraint`` that has a condition (PostgreSQL keeps it as a partial unique index) to a
+    large table, building the index with ``CREATE UNIQUE INDEX CONCURRENTLY`` (``atomic = False``) so
+    writers carry on. If rows already break it, the half-built index is dropped and the migration fails
+    (``IntegrityError``). Other databases get Django's plain ``AddConstraint``.
+    """
+
+    category = OperationCategory.ADDITION
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, model_name: str, constraint: UniqueConstraint):
+        if constraint.condition is None:
+            raise ValueError("AddUniqueConstraintConcurrently needs a constraint with a condition (a unique index).")
+        self.model_name = model_name
+        self.constraint = constraint
+
+    @property
+    def model_name_lower(self) -> str:
+        return self.model_name.lower()
+
+    def deconstruct(self):
+        return self.__class__.__name__, [], {"model_name": self.model_name, "constraint": self.constraint}
+
+    def describe(self) -> str:
+        return f"Add unique constraint {self.constraint.name} to model {self.model_name} (index built concurrently)"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"{self.model_name_lower}_{self.constraint.name.lower()}"
+
+    def state_forwards(self, app_label, state):
+        state.add_constraint(app_label, self.model_name_lower, self.constraint)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if not _on_postgresql(schema_editor):
+            schema_editor.add_constraint(model, self.constraint)
+            return
+        if schema_editor.connection.in_atomic_block:
+            raise NotSupportedError(
+                f"{self.__class__.__name__} cannot run inside a transaction (set atomic = False on the migration)."
+            )
+        statement = str(self.constraint.create_sql(model, schema_editor))
+        try:
+            schema_editor.execute(statement.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX CONCURRENTLY", 1))
+        except IntegrityError:
+            # A failed concurrent build leaves an invalid index behind: drop it, so a rerun starts clean.
+            name = schema_editor.quote_name(self.constraint.name)
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+            raise
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if not _on_postgresql(schema_editor):
+            schema_editor.remove_constraint(model, self.constraint)
+            return
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.constraint.name)}")

@@ -7,7 +7,7 @@ from django.utils.text import slugify
 
 from backoffice.demo_data.context import BookingRef, ConsultantRef, DemoContext
 from backoffice.demo_data.vocabulary import ARTICLE_TITLES, MESSAGE_SUBJECTS, REPORT_TITLES, SENTENCES, STUDY_TITLES
-from billing.services import CENT
+from billing.money import CENT
 from consultants.models import (
     Article,
     ArticleStatus,

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from backoffice.demo_data.context import CommissionRates, CommissionRule, ConsultantRef, DemoContext, ServiceRef
 from backoffice.demo_data.vocabulary import SENTENCES, SERVICE_CATEGORIES
 from billing.models import ServiceCommission
-from billing.services import CENT
+from billing.money import CENT
 from consultants.models import Service, ServiceCategory
 
 DURATIONS = (30, 45, 60, 60, 60, 90, 120)

@@ -7,7 +7,7 @@ from accounts.models import Role, User, UserRole, UserStatus
 from accounts.rbac_catalog import ADMIN, CLIENT, CONSULTANT, SUPER_ADMIN
 from backoffice.demo_data.context import ConsultantRef, DemoContext
 from backoffice.demo_data.vocabulary import FIRST_NAMES, LAST_NAMES, LEGACY_EXPERTISE, LEGACY_ODDITIES, SENTENCES
-from billing.services import CENT
+from billing.money import CENT
 from consultants.models import Consultant, ConsultantSpecialty, Specialty
 from consultants.services import DEFAULT_SPECIALTIES
 

@@ -13,7 +13,8 @@ from django.conf import settings
 from backoffice.demo_data.context import BookingRef, DemoContext, PaymentRef, ServiceRef
 from backoffice.demo_data.vocabulary import REFUND_REASONS
 from billing.models import Payment, PaymentStatus, Refund, RefundStatus
-from billing.services import CENT, PaymentSplit, payment_split
+from billing.money import CENT, payment_split
+from billing.money import Split as PaymentSplit
 from consultants.models import Booking, BookingStatus
 
 CHUNK_SIZE = 20_000
@@ -130,7 +131,9 @@ def _add_payments(
     paid_at = ctx.after(created, max_hours=0.5)
     rate = ctx.commission.rate_for(service, paid_at.date())
     if (split := splits.get((booking.price, rate))) is None:
-        split = splits[booking.price, rate] = payment_split(amount=booking.price, rate_percent=rate)
+        split = splits[booking.price, rate] = payment_split(
+            amount=booking.price, rate_percent=rate, currency=settings.DEFAULT_CURRENCY
+        )
     if ctx.rng.random() < 0.06:  # a declined card before the payment that went through
         chunk.payments.append(_payment_row(ctx, booking, split, PaymentStatus.FAILED, None, created))
     refund = _refund_plan(ctx, booking)

@@ -25,8 +25,8 @@ from auditing.models import AuditAction, AuditLog, SystemLog
 from backoffice import demo_data
 from backoffice.services import DEMO_USER_PASSWORD
 from billing.models import Payment, PaymentStatus, Refund, RefundStatus, ServiceCommission
+from billing.money import payment_split
 from billing.selectors import commission_rule_for
-from billing.services import payment_split
 from consultants.models import Booking, BookingStatus, BookingUserObjectPermission, Consultant
 from consultants.services import expertise_fields_migrate
 from core.derived_grants import derived_grants_sync
@@ -123,7 +123,7 @@ def test_each_fee_follows_billings_commission_rule_on_the_day_it_was_paid(seeded
     # then each fee is the split at the rate billing's precedence gives for that service on that day
     for payment in payments:
         assert payment.paid_at is not None
-        rule = commission_rule_for(service=payment.booking.service, on=payment.paid_at.astimezone(UTC).date())
+        rule = commission_rule_for(service=payment.booking.service, day=payment.paid_at.astimezone(UTC).date())
         assert rule is not None
         assert payment.platform_fee == payment_split(amount=payment.amount, rate_percent=rule.rate_percent).platform_fee
 

@@ -16,7 +16,7 @@ DAY = date(2025, 6, 15)
 
 
 def rate_on(service, day: date = DAY) -> Decimal | None:
-    rule = commission_rule_for(service=service, on=day)
+    rule = commission_rule_for(service=service, day=day)
     return None if rule is None else rule.rate_percent
 
 
@@ -97,7 +97,7 @@ def test_no_rule_when_none_is_in_force_that_day(service):
     ServiceCommissionFactory(rate_percent=Decimal("15.00"), effective_from=date(2026, 1, 1))
 
     # then no rule applies (the caller decides what that means)
-    assert commission_rule_for(service=service, on=DAY) is None
+    assert commission_rule_for(service=service, day=DAY) is None
 
 
 def test_the_rule_is_found_in_one_query(service, django_assert_num_queries):
@@ -105,7 +105,7 @@ def test_the_rule_is_found_in_one_query(service, django_assert_num_queries):
     ServiceCommissionFactory(category=service.category, rate_percent=Decimal("12.00"))
 
     with django_assert_num_queries(1):
-        commission_rule_for(service=service, on=DAY)
+        commission_rule_for(service=service, day=DAY)
 
 
 class Rule(NamedTuple):

@@ -363,6 +363,11 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Money: the platform's currency and the default commission when no rule matches.
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
+# The currencies payments may be taken in, each with its minor units (ISO 4217): an amount never has more
+# decimals than its currency's. Amounts are stored with two decimals, so 0, 1 or 2 (billing.checks).
+BILLING_CURRENCIES = {
+    "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "SAR": 2, "AED": 2, "EGP": 2, "JPY": 0, "KRW": 0,
+}  # fmt: skip
 PLATFORM_DEFAULT_COMMISSION_PERCENT = Decimal(env.str("PLATFORM_DEFAULT_COMMISSION_PERCENT", default="15.00"))
 
 # Admin changelists over tables that grow without bound never run a full COUNT(*): counts up to this

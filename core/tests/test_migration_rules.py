@@ -41,7 +41,14 @@ from django.db.migrations.state import ProjectState
 from django.db.utils import ConnectionHandler
 from django.test.utils import CaptureQueriesContext
 
-from core.large_tables import LARGE_TABLES, AddIndexConcurrently, RemoveIndexConcurrently, ReplaceCheckConstraint
+from core.large_tables import (
+    LARGE_TABLES,
+    AddCheckConstraint,
+    AddIndexConcurrently,
+    AddUniqueConstraintConcurrently,
+    RemoveIndexConcurrently,
+    ReplaceCheckConstraint,
+)
 
 # Migrations released before the rules were written. They stay as they ran (never edit an applied
 # migration); what they did is no longer allowed in a new one.
@@ -68,6 +75,8 @@ NON_TRANSACTIONAL = (
     postgres_operations.AddIndexConcurrently,
     postgres_operations.RemoveIndexConcurrently,
     ReplaceCheckConstraint,
+    AddCheckConstraint,
+    AddUniqueConstraintConcurrently,
 )
 _TABLE = r"(?:\"?\w+\"?\.)?\"?(?P<table>\w+)\"?"
 CREATE_INDEX = re.compile(
