@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,12 @@ class DateRange(models.Func):
 
     function = "DATERANGE"
     output_field = DateRangeField()
+
+
+def in_cents(expression) -> Round:
+    """A sum of amounts, rounded to cents, for constraints: exact already on PostgreSQL (NUMERIC), and on
+    SQLite, which keeps decimals as binary floating point, it makes 7.59 + 43.01 equal 50.60 again."""
+    return Round(expression, 2)
 
 
 # A rule's scope as two numbers, 0 standing for "none", so rules of the same scope compare equal (NULL
@@ -229,7 +235,7 @@ class Payment(TimeStampedModel):
                 name="billing_payment_split_gte_0",
             ),
             models.CheckConstraint(
-                condition=models.Q(amount=models.F("platform_fee") + models.F("consultant_amount")),
+                condition=models.Q(amount=in_cents(models.F("platform_fee") + models.F("consultant_amount"))),
                 name="billing_payment_split_sums_to_amount",
             ),
             models.CheckConstraint(
@@ -240,7 +246,7 @@ class Payment(TimeStampedModel):
                 condition=models.Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount"))
                 & models.Q(platform_fee_refunded__gte=0, platform_fee_refunded__lte=models.F("platform_fee"))
                 & models.Q(
-                    refunded_amount__lte=models.F("platform_fee_refunded") + models.F("consultant_amount"),
+                    refunded_amount__lte=in_cents(models.F("platform_fee_refunded") + models.F("consultant_amount")),
                     refunded_amount__gte=models.F("platform_fee_refunded"),
                 ),
                 name="billing_payment_refunds_within",
@@ -319,6 +325,7 @@ class Refund(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # indexed below, only where set
     )
     decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
     decision_note = models.TextField(verbose_name=_("reason for the decision"), blank=True)
@@ -329,6 +336,7 @@ class Refund(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # indexed below, only where set
     )
     processed_at = models.DateTimeField(verbose_name=_("processed at"), null=True, blank=True)
     # Set when processed: the parts of the platform's fee and of the consultant's share this refund took back.
@@ -364,7 +372,7 @@ class Refund(TimeStampedModel):
                     processed_at__isnull=False,
                     platform_fee_reversed__gte=0,
                     consultant_amount_reversed__gte=0,
-                    amount=models.F("platform_fee_reversed") + models.F("consultant_amount_reversed"),
+                    amount=in_cents(models.F("platform_fee_reversed") + models.F("consultant_amount_reversed")),
                 )
                 | (
                     ~models.Q(status=RefundStatus.PROCESSED)
@@ -377,7 +385,18 @@ class Refund(TimeStampedModel):
                 name="billing_refund_processed_split",
             ),
         ]
-        indexes = [models.Index(fields=["status", "-created_at"], name="billing_refund_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="billing_refund_status_idx"),
+            # Deleting a user clears what they decided or processed (SET_NULL): found without a scan.
+            models.Index(
+                fields=["decided_by"], condition=models.Q(decided_by__isnull=False), name="billing_refund_decider_idx"
+            ),
+            models.Index(
+                fields=["processed_by"],
+                condition=models.Q(processed_by__isnull=False),
+                name="billing_refund_processor_idx",
+            ),
+        ]
 
     def __str__(self):
         return gettext("Refund #%(id)s · %(amount)s") % {"id": self.pk, "amount": self.amount}

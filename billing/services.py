@@ -152,7 +152,7 @@ def refund_request(*, payment: Payment, amount, reason: str, requested_by) -> Re
             code="above_remaining",
         )
     refund = Refund.objects.create(payment=payment, amount=amount, reason=reason, requested_by=requested_by)
-    _audit_refund(refund, before=None)
+    _audit_refund(refund, before=None, actor=requested_by)
     return refund
 
 
@@ -170,7 +170,7 @@ def refund_approve(*, refund: Refund, approved_by) -> Refund:
     refund.status = RefundStatus.APPROVED
     refund.decided_by, refund.decided_at = approved_by, timezone.now()
     refund.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    _audit_refund(refund, before=RefundStatus.REQUESTED)
+    _audit_refund(refund, before=RefundStatus.REQUESTED, actor=approved_by)
     return refund
 
 
@@ -183,7 +183,7 @@ def refund_reject(*, refund: Refund, rejected_by, reason: str) -> Refund:
     refund.status = RefundStatus.REJECTED
     refund.decided_by, refund.decided_at, refund.decision_note = rejected_by, timezone.now(), reason
     refund.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
-    _audit_refund(refund, before=RefundStatus.REQUESTED)
+    _audit_refund(refund, before=RefundStatus.REQUESTED, actor=rejected_by)
     values = {"amount": money_format(refund.amount, refund.payment.currency), "id": refund.payment_id}
     notifications_create(
         users=[refund.payment.payer],
@@ -239,7 +239,7 @@ def refund_process(*, refund: Refund, processed_by) -> Refund:
     )
     payment.save(update_fields=["refunded_amount", "platform_fee_refunded", "status", "updated_at"])
     refund.payment = payment
-    _audit_refund(refund, before=RefundStatus.APPROVED)
+    _audit_refund(refund, before=RefundStatus.APPROVED, actor=processed_by)
     notifications_create(
         users=[payment.payer],
         title=_("Your refund of %(amount)s is on its way") % {"amount": money_format(refund.amount, payment.currency)},
@@ -252,7 +252,8 @@ def refund_process(*, refund: Refund, processed_by) -> Refund:
 
 def _refund_for_decision(refund: Refund, actor) -> Refund:
     _require(actor, APPROVE_REFUND, _("You may not approve or reject refunds."))
-    refund = Refund.objects.select_for_update().select_related("payment__payer").get(pk=refund.pk)
+    # The refund's row only: the payment and the payer are read, not locked (a payer's sign-in must not wait).
+    refund = Refund.objects.select_for_update(of=("self",)).select_related("payment__payer").get(pk=refund.pk)
     if refund.status != RefundStatus.REQUESTED:
         raise ValidationError(
             _("Refund #%(id)s was already %(status)s.")
@@ -280,7 +281,7 @@ def _text_clean(text: str, required: str) -> str:
     return text
 
 
-def _audit_refund(refund: Refund, *, before: str | None) -> None:
+def _audit_refund(refund: Refund, *, before: str | None, actor) -> None:
     changes = {
         "payment": refund.payment_id,
         "amount": str(refund.amount),
@@ -292,7 +293,8 @@ def _audit_refund(refund: Refund, *, before: str | None) -> None:
     if refund.status == RefundStatus.PROCESSED:
         changes["platform_fee_reversed"] = str(refund.platform_fee_reversed)
         changes["consultant_amount_reversed"] = str(refund.consultant_amount_reversed)
-    audit_record(action=AuditAction.REFUND, entity=refund, changes=changes)
+    # The person who moved it, also when no request is bound (a task, a command).
+    audit_record(action=AuditAction.REFUND, entity=refund, changes=changes, actor=actor)
 
 
 # Commission rules

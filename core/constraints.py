@@ -4,6 +4,7 @@ SQLite (the first-run database) has no exclusion constraints: there the constrai
 rule it states is left to the model's ``clean`` (which every write path runs) alone.
 """
 
+from django.contrib.postgres import operations as postgres_operations
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.db import DEFAULT_DB_ALIAS
 
@@ -31,4 +32,13 @@ class PostgreSQLExclusionConstraint(ExclusionConstraint):
         return super().remove_sql(model, schema_editor)
 
     def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        return None
+
+
+class BtreeGistExtension(postgres_operations.BtreeGistExtension):
+    """Installs ``btree_gist`` on PostgreSQL (equality on plain columns inside an exclusion constraint);
+    nothing elsewhere. Going backwards leaves it installed: other constraints may use it, and Django's own
+    operation would query ``pg_extension`` on SQLite."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
         return None

@@ -226,7 +226,9 @@ class AddCheckConstraint(Operation):
             raise
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.model_name)
+        # The model as it is without the constraint (as Django's AddConstraint does): SQLite drops it by
+        # rebuilding the table from the model, which would otherwise keep it.
+        model = to_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
             schema_editor.remove_constraint(model, self.constraint)
 

@@ -6,7 +6,7 @@ The commission table is a catalogue staff keep by hand, small enough to be check
 """
 
 import django.db.models.functions.comparison
-from django.contrib.postgres.operations import BtreeGistExtension
+
 from django.db import migrations, models
 
 import billing.models
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        BtreeGistExtension(),
+        core.constraints.BtreeGistExtension(),
         migrations.AddConstraint(
             model_name="servicecommission",
             constraint=core.constraints.PostgreSQLExclusionConstraint(

@@ -8,7 +8,10 @@ not kept, an unprocessed one no processing date; processed refunds reverse the f
 (billing.money.refund_reversal, written out here as it stands today), and each payment's refunded totals
 and status follow them. A payment whose processed refunds exceed it stops the migration, naming it.
 
-The payments and refunds tables are large (decision 0014): the new index and unique index are built
+Sums of amounts are compared rounded to cents (``billing.models.in_cents``), the split's existing
+constraint included: SQLite, the first-run database, keeps decimals as floating point.
+
+The payments and refunds tables are large (decision 0014): the new indexes and the unique index are built
 concurrently and the CHECK constraints added NOT VALID, then validated, so this migration is not atomic.
 """
 
@@ -16,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import django.db.models.deletion
 import django.db.models.expressions
+import django.db.models.functions.math
 from django.conf import settings
 from django.db import migrations, models
 
@@ -31,25 +35,27 @@ def _unit(currency: str) -> Decimal:
 
 
 def bring_rows_in_line(apps, schema_editor):
-    Payment = apps.get_model("billing", "Payment")
-    Refund = apps.get_model("billing", "Refund")
-    decided = Refund.objects.exclude(status="REQUESTED").filter(decided_at__isnull=True)
+    # The database being migrated, which need not be the default one (migrate --database).
+    db = schema_editor.connection.alias
+    payments_table = apps.get_model("billing", "Payment").objects.using(db)
+    refunds_table = apps.get_model("billing", "Refund").objects.using(db)
+    decided = refunds_table.exclude(status="REQUESTED").filter(decided_at__isnull=True)
     decided.filter(processed_at__isnull=False).update(decided_at=models.F("processed_at"))
     decided.update(decided_at=models.F("updated_at"))
-    Refund.objects.filter(status="REJECTED", decision_note="").update(decision_note=NOT_KEPT)
-    Refund.objects.exclude(status="PROCESSED").update(
+    refunds_table.filter(status="REJECTED", decision_note="").update(decision_note=NOT_KEPT)
+    refunds_table.exclude(status="PROCESSED").update(
         processed_at=None, platform_fee_reversed=None, consultant_amount_reversed=None
     )
-    Refund.objects.filter(status="PROCESSED", processed_at__isnull=True).update(processed_at=models.F("updated_at"))
+    refunds_table.filter(status="PROCESSED", processed_at__isnull=True).update(processed_at=models.F("updated_at"))
 
     refunded_payment_ids = (
-        Refund.objects.filter(status="PROCESSED").values_list("payment_id", flat=True).distinct().order_by()
+        refunds_table.filter(status="PROCESSED").values_list("payment_id", flat=True).distinct().order_by()
     )
     ids = sorted(set(refunded_payment_ids))
     for start in range(0, len(ids), BATCH):
-        payments = Payment.objects.in_bulk(ids[start : start + BATCH])
+        payments = payments_table.in_bulk(ids[start : start + BATCH])
         refunds_changed, payments_changed = [], []
-        processed = Refund.objects.filter(payment_id__in=payments, status="PROCESSED").order_by("processed_at", "id")
+        processed = refunds_table.filter(payment_id__in=payments, status="PROCESSED").order_by("processed_at", "id")
         running: dict[int, tuple[Decimal, Decimal]] = {}
         for refund in processed:
             payment = payments[refund.payment_id]
@@ -72,12 +78,10 @@ def bring_rows_in_line(apps, schema_editor):
             payment.refunded_amount, payment.platform_fee_refunded = refunded, fee_refunded
             payment.status = "REFUNDED" if refunded == payment.amount else "PARTIALLY_REFUNDED"
             payments_changed.append(payment)
-        Refund.objects.bulk_update(refunds_changed, ["platform_fee_reversed", "consultant_amount_reversed"])
-        Payment.objects.bulk_update(payments_changed, ["refunded_amount", "platform_fee_refunded", "status"])
+        refunds_table.bulk_update(refunds_changed, ["platform_fee_reversed", "consultant_amount_reversed"])
+        payments_table.bulk_update(payments_changed, ["refunded_amount", "platform_fee_refunded", "status"])
     # Marked refunded with nothing returned (the admin allowed it): the money is still with the platform.
-    Payment.objects.filter(status__in=["REFUNDED", "PARTIALLY_REFUNDED"], refunded_amount=0).update(
-        status="SUCCEEDED"
-    )
+    payments_table.filter(status__in=["REFUNDED", "PARTIALLY_REFUNDED"], refunded_amount=0).update(status="SUCCEEDED")
 
 
 class Migration(migrations.Migration):
@@ -148,6 +152,7 @@ class Migration(migrations.Migration):
             name="decided_by",
             field=models.ForeignKey(
                 blank=True,
+                db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
@@ -172,6 +177,7 @@ class Migration(migrations.Migration):
             name="processed_by",
             field=models.ForeignKey(
                 blank=True,
+                db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
@@ -187,7 +193,41 @@ class Migration(migrations.Migration):
                 name="billing_payment_rule_idx",
             ),
         ),
+        core.large_tables.AddIndexConcurrently(
+            model_name="refund",
+            index=models.Index(
+                condition=models.Q(("decided_by__isnull", False)),
+                fields=["decided_by"],
+                name="billing_refund_decider_idx",
+            ),
+        ),
+        core.large_tables.AddIndexConcurrently(
+            model_name="refund",
+            index=models.Index(
+                condition=models.Q(("processed_by__isnull", False)),
+                fields=["processed_by"],
+                name="billing_refund_processor_idx",
+            ),
+        ),
         migrations.RunPython(bring_rows_in_line, migrations.RunPython.noop, atomic=True),
+        # Sums compared in cents: SQLite keeps decimals as floating point, where 7.59 + 43.01 != 50.60.
+        core.large_tables.ReplaceCheckConstraint(
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "amount",
+                        django.db.models.functions.math.Round(
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("platform_fee"), "+", models.F("consultant_amount")
+                            ),
+                            2,
+                        ),
+                    )
+                ),
+                name="billing_payment_split_sums_to_amount",
+            ),
+        ),
         core.large_tables.AddCheckConstraint(
             model_name="payment",
             constraint=models.CheckConstraint(
@@ -199,8 +239,11 @@ class Migration(migrations.Migration):
                     ("refunded_amount__gte", models.F("platform_fee_refunded")),
                     (
                         "refunded_amount__lte",
-                        django.db.models.expressions.CombinedExpression(
-                            models.F("platform_fee_refunded"), "+", models.F("consultant_amount")
+                        django.db.models.functions.math.Round(
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("platform_fee_refunded"), "+", models.F("consultant_amount")
+                            ),
+                            2,
                         ),
                     ),
                 ),
@@ -260,8 +303,11 @@ class Migration(migrations.Migration):
                     models.Q(
                         (
                             "amount",
-                            django.db.models.expressions.CombinedExpression(
-                                models.F("platform_fee_reversed"), "+", models.F("consultant_amount_reversed")
+                            django.db.models.functions.math.Round(
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("platform_fee_reversed"), "+", models.F("consultant_amount_reversed")
+                                ),
+                                2,
                             ),
                         ),
                         ("consultant_amount_reversed__gte", 0),

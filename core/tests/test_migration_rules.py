@@ -32,7 +32,7 @@ import sqlparse
 from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres import operations as postgres_operations
-from django.db import IntegrityError, connection, migrations, models, transaction
+from django.db import IntegrityError, NotSupportedError, connection, migrations, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
@@ -265,6 +265,19 @@ def synthetic(app_label: str, *operations: Operation, atomic: bool = True) -> Mi
     return file("9999_synthetic", app_label)
 
 
+PAYMENT_CHECK = models.CheckConstraint(condition=models.Q(amount__lt=10**9), name="probe_check")
+
+
+def _probe_check() -> models.CheckConstraint:
+    """A system log's logger is never "forbidden" (probe rows break it on purpose)."""
+    return models.CheckConstraint(condition=~models.Q(logger="forbidden"), name="probe_check")
+
+
+def _probe_unique(field: str = "request_id") -> models.UniqueConstraint:
+    """``field`` unique where it is not blank: a partial unique index."""
+    return models.UniqueConstraint(fields=[field], condition=~models.Q(**{field: ""}), name="probe_unique")
+
+
 def test_large_tables_name_real_models():
     # given the shared list / then every entry is a model of ours (a typo would switch the rules off)
     assert sorted(large_db_tables().values()) == sorted(LARGE_TABLES)
@@ -412,6 +425,16 @@ def test_the_released_exceptions_are_exactly_the_released_offenders():
             NEEDS_NON_ATOMIC,
             id="replace-check-in-atomic-migration",
         ),
+        pytest.param(
+            synthetic("billing", AddCheckConstraint("payment", PAYMENT_CHECK)),
+            NEEDS_NON_ATOMIC,
+            id="add-check-in-atomic-migration",
+        ),
+        pytest.param(
+            synthetic("billing", AddUniqueConstraintConcurrently("payment", _probe_unique("provider_reference"))),
+            NEEDS_NON_ATOMIC,
+            id="unique-concurrently-in-atomic-migration",
+        ),
     ],
 )
 def test_a_migration_that_locks_a_large_table_is_caught(migration, rule):
@@ -489,6 +512,15 @@ def test_a_migration_that_locks_a_large_table_is_caught(migration, rule):
             ),
             id="state-only-operations-and-a-function-in-a-migration",
         ),
+        pytest.param(
+            synthetic(
+                "billing",
+                AddCheckConstraint("payment", PAYMENT_CHECK),
+                AddUniqueConstraintConcurrently("payment", _probe_unique("provider_reference")),
+                atomic=False,
+            ),
+            id="check-not-valid-then-validated-and-unique-concurrently",
+        ),
     ],
 )
 def test_a_migration_that_keeps_large_tables_writable_passes(migration):
@@ -507,11 +539,11 @@ def test_function_bodies_live_only_in_migrations():
 # The operations of core.large_tables, run for real on both databases we support.
 
 
-def _insert_system_log(cursor, level: str) -> None:
+def _insert_system_log(cursor, level: str = "INFO", *, logger: str = "probe", request_id: str = "") -> None:
     cursor.execute(
         "INSERT INTO auditing_systemlog (level, logger, message, traceback, user_agent, request_id, created_at) "
-        "VALUES (%s, 'probe', 'probe', '', '', '', CURRENT_TIMESTAMP)",
-        [level],
+        "VALUES (%s, %s, 'probe', '', '', %s, CURRENT_TIMESTAMP)",
+        [level, logger, request_id],
     )
 
 
@@ -573,6 +605,26 @@ def test_a_first_run_sqlite_database_migrates_and_runs_the_large_table_operation
                 assert "probe_idx" not in sqlite.introspection.get_constraints(cursor, "auditing_systemlog")
                 with pytest.raises(IntegrityError):
                     _insert_system_log(cursor, "DEBUG")
+
+            # and so do the added CHECK and the partial unique index (Django's plain AddConstraint there)
+            check = AddCheckConstraint("systemlog", _probe_check())
+            unique = AddUniqueConstraintConcurrently("systemlog", _probe_unique())
+            with sqlite.schema_editor(atomic=False) as editor:
+                checked = _forwards(check, editor, state)
+                uniqued = _forwards(unique, editor, checked)
+            with sqlite.cursor() as cursor:
+                _insert_system_log(cursor, request_id="once")
+                with pytest.raises(IntegrityError):
+                    _insert_system_log(cursor, request_id="once")
+                with pytest.raises(IntegrityError):
+                    _insert_system_log(cursor, logger="forbidden")
+                cursor.execute("DELETE FROM auditing_systemlog")
+            with sqlite.schema_editor(atomic=False) as editor:
+                unique.database_backwards("auditing", editor, uniqued, checked)
+                check.database_backwards("auditing", editor, checked, state)
+            with sqlite.cursor() as cursor:
+                _insert_system_log(cursor, logger="forbidden", request_id="twice")
+                _insert_system_log(cursor, request_id="twice")
     finally:
         handler.close_all()
 
@@ -635,3 +687,145 @@ def test_postgresql_builds_concurrently_and_validates_without_the_lock(require_p
                 "ALTER TABLE auditing_systemlog DROP CONSTRAINT auditing_syslog_level_valid, "
                 "ADD CONSTRAINT auditing_syslog_level_valid CHECK (level IN ('INFO', 'WARNING', 'ERROR', 'CRITICAL'))"
             )
+
+
+def _constraint_state(name: str) -> tuple[bool, bool] | None:
+    """(validated, ...) of the system log's constraint ``name`` on PostgreSQL: ``(convalidated,)``, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT convalidated FROM pg_constraint WHERE conname = %s AND conrelid = 'auditing_systemlog'::regclass",
+            [name],
+        )
+        return cursor.fetchone()
+
+
+def _index_state(name: str) -> tuple[bool, bool] | None:
+    """``(indisvalid, indisunique)`` of the index ``name`` on PostgreSQL, or None when there is none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid, i.indisunique FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s",
+            [name],
+        )
+        return cursor.fetchone()
+
+
+def _put_back_the_system_log() -> None:
+    # A transactional test's flush empties tables, not schemas: drop what a test may have left.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM auditing_systemlog")
+    with connection.schema_editor(atomic=False) as editor:
+        editor.execute("ALTER TABLE auditing_systemlog DROP CONSTRAINT IF EXISTS probe_check")
+        editor.execute("DROP INDEX IF EXISTS probe_unique")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_adds_a_check_not_valid_then_validates_it_and_takes_it_back(require_postgres):
+    # given the migrated test database and a system log row the new CHECK allows
+    state = loader().project_state()
+    check = AddCheckConstraint("systemlog", _probe_check())
+    with connection.cursor() as cursor:
+        _insert_system_log(cursor)
+    try:
+        # when the CHECK is added, outside any transaction
+        with CaptureQueriesContext(connection) as queries, connection.schema_editor(atomic=False) as editor:
+            checked = _forwards(check, editor, state)
+
+        # then it was added NOT VALID and validated in a statement of its own, and is in force
+        statements = [query["sql"] for query in queries]
+        add = next(i for i, sql in enumerate(statements) if "ADD CONSTRAINT" in sql and "probe_check" in sql)
+        assert statements[add].endswith("NOT VALID")
+        assert "VALIDATE CONSTRAINT" in statements[add + 1]
+        assert _constraint_state("probe_check") == (True,)
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            _insert_system_log(cursor, logger="forbidden")
+
+        # and going back drops it
+        with connection.schema_editor(atomic=False) as editor:
+            check.database_backwards("auditing", editor, checked, state)
+        assert _constraint_state("probe_check") is None
+        with connection.cursor() as cursor:
+            _insert_system_log(cursor, logger="forbidden")
+    finally:
+        _put_back_the_system_log()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_refuses_a_check_that_a_row_breaks_and_leaves_no_constraint_behind(require_postgres):
+    # given a row the new CHECK would refuse
+    with connection.cursor() as cursor:
+        _insert_system_log(cursor, logger="forbidden")
+    try:
+        # when the CHECK is added / then the migration fails, and the half-added constraint is gone
+        with pytest.raises(IntegrityError), connection.schema_editor(atomic=False) as editor:
+            _forwards(AddCheckConstraint("systemlog", _probe_check()), editor, loader().project_state())
+        assert _constraint_state("probe_check") is None
+        with connection.cursor() as cursor:
+            _insert_system_log(cursor, logger="forbidden")  # nothing was left to refuse it
+    finally:
+        _put_back_the_system_log()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_builds_a_unique_index_concurrently_and_takes_it_back(require_postgres):
+    # given the migrated test database
+    state = loader().project_state()
+    unique = AddUniqueConstraintConcurrently("systemlog", _probe_unique())
+    try:
+        # when the partial unique constraint is added
+        with CaptureQueriesContext(connection) as queries, connection.schema_editor(atomic=False) as editor:
+            uniqued = _forwards(unique, editor, state)
+
+        # then its index was built concurrently, is valid, and refuses a second non-blank value only
+        assert any("CREATE UNIQUE INDEX CONCURRENTLY" in query["sql"] for query in queries)
+        assert _index_state("probe_unique") == (True, True)
+        with connection.cursor() as cursor:
+            _insert_system_log(cursor, request_id="once")
+            _insert_system_log(cursor)
+            _insert_system_log(cursor)
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            _insert_system_log(cursor, request_id="once")
+
+        # and going back drops the index
+        with connection.schema_editor(atomic=False) as editor:
+            unique.database_backwards("auditing", editor, uniqued, state)
+        assert _index_state("probe_unique") is None
+    finally:
+        _put_back_the_system_log()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_refuses_a_unique_index_that_rows_break_and_drops_the_invalid_index(require_postgres):
+    # given two rows with the same request id
+    with connection.cursor() as cursor:
+        _insert_system_log(cursor, request_id="twice")
+        _insert_system_log(cursor, request_id="twice")
+    try:
+        # when the unique constraint is added / then it fails, leaving no invalid index behind to block a rerun
+        with pytest.raises(IntegrityError), connection.schema_editor(atomic=False) as editor:
+            _forwards(AddUniqueConstraintConcurrently("systemlog", _probe_unique()), editor, loader().project_state())
+        assert _index_state("probe_unique") is None
+    finally:
+        _put_back_the_system_log()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param(AddCheckConstraint("systemlog", _probe_check()), id="check"),
+        pytest.param(AddUniqueConstraintConcurrently("systemlog", _probe_unique()), id="unique"),
+    ],
+)
+def test_postgresql_refuses_to_run_them_inside_a_transaction(require_postgres, operation):
+    try:
+        with pytest.raises(NotSupportedError, match="atomic = False"), connection.schema_editor() as editor:
+            _forwards(operation, editor, loader().project_state())
+        assert _constraint_state("probe_check") is None and _index_state("probe_unique") is None
+    finally:
+        _put_back_the_system_log()
+
+
+def test_a_unique_constraint_without_a_condition_is_not_for_the_concurrent_operation():
+    with pytest.raises(ValueError, match="condition"):
+        AddUniqueConstraintConcurrently("systemlog", models.UniqueConstraint(fields=["request_id"], name="probe"))
