@@ -25,7 +25,7 @@ from auditing.tests.factories import AuditLogFactory, SystemLogFactory
 from backups.models import Backup
 from backups.tests.factories import BackupFactory
 from billing.models import Payment, Refund, ServiceCommission
-from billing.tests.factories import PaymentFactory, RefundFactory, ServiceCommissionFactory
+from billing.tests.factories import PaymentFactory, RefundFactory, ServiceRuleFactory
 from consultants.models import (
     Article,
     Booking,
@@ -71,7 +71,7 @@ FACTORIES: dict[type[Model], type[DjangoModelFactory]] = {
     FeasibilityStudy: FeasibilityStudyFactory,
     Article: ArticleFactory,
     Message: MessageFactory,
-    ServiceCommission: ServiceCommissionFactory,
+    ServiceCommission: ServiceRuleFactory,  # rules of one scope may not overlap
     Payment: PaymentFactory,
     Refund: RefundFactory,
     SupportTicket: SupportTicketFactory,

@@ -23,6 +23,9 @@ NO_ADD_PAGE = {
     "attachments.FileAttachment",
     "auditing.AuditLog",
     "auditing.SystemLog",
+    # Money arrives only through billing.services (payment_record, refund_request): decision 0021.
+    "billing.Payment",
+    "billing.Refund",
 }
 DEMO_EMAIL = "admin@example.com"
 DEMO_PASSWORD = "browser-test-password-42"

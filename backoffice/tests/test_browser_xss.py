@@ -79,6 +79,8 @@ def stored_payloads(require_postgres):
     with bind(RequestContext(user=viewer, ip_address="203.0.113.9", user_agent=ATTRIBUTE)):
         booking = BookingFactory(service=service, client=client_user, notes=EVERY_PAYLOAD)
     ticket = SupportTicketFactory(requester=client_user, subject=TITLE, description=EVERY_PAYLOAD)
+    # Rejected, so its page and its payment's page show the reason for the decision too.
+    refund = RefundFactory(payment__booking=booking, reason=EVERY_PAYLOAD, rejected=True, decision_note=EVERY_PAYLOAD)
     objects = {
         "role": role,
         "user": client_user,
@@ -94,7 +96,8 @@ def stored_payloads(require_postgres):
         "ticket": ticket,
         "comment": TicketCommentFactory(ticket=ticket, author=client_user, body=EVERY_PAYLOAD),
         "notification": NotificationFactory(user=client_user, title=SCRIPT, body=EVERY_PAYLOAD),
-        "refund": RefundFactory(payment__booking=booking, reason=EVERY_PAYLOAD),
+        "refund": refund,
+        "payment": refund.payment,
         "attachment": FileAttachmentFactory(original_name=f"{ATTRIBUTE}.pdf"),
         "backup": Backup.objects.create(backup_type="FULL", status="FAILED", error_message=EVERY_PAYLOAD),
         "log entry": SystemLog.objects.create(

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from billing.models import Payment, Refund, ServiceCommission
-from billing.tests.factories import PaymentFactory, RefundFactory, ServiceCommissionFactory
+from billing.tests.factories import PaymentFactory, RefundFactory, ServiceCommissionFactory, refund_processed
 from core.testing import admin_url
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +36,23 @@ def test_the_payments_list_costs_the_same_queries_for_one_row_or_twenty(admin_cl
     PaymentFactory.create_batch(20)
     with django_assert_max_num_queries(8):
         admin_client.get(admin_url(Payment, "changelist"))
+
+
+def test_yen_read_without_decimals(admin_client):
+    PaymentFactory(
+        currency="JPY", amount=Decimal("5000"), platform_fee=Decimal("750"), consultant_amount=Decimal("4250")
+    )
+    assert "5,000 JPY" in admin_client.get(admin_url(Payment, "changelist")).content.decode()
+
+
+def test_a_processed_refund_reads_what_it_reversed_in_the_payments_currency(admin_client):
+    refund = refund_processed(payment=PaymentFactory(currency="EUR"), amount=Decimal("40.00"))
+    page = admin_client.get(admin_url(Refund, "change", refund.pk)).content.decode()
+    assert "6.00 EUR of the platform fee, 34.00 EUR of the consultant&#x27;s share" in page
+
+
+def test_the_refunds_list_costs_the_same_queries_for_one_row_or_twenty(admin_client, django_assert_max_num_queries):
+    RefundFactory.create_batch(10)
+    RefundFactory.create_batch(10, approved=True)
+    with django_assert_max_num_queries(8):
+        admin_client.get(admin_url(Refund, "changelist"))
