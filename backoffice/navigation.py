@@ -20,7 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.rbac_catalog import (
     HANDLE_TICKET,
     VIEW_AUDIT_LOG,
+    VIEW_COMMISSION,
+    VIEW_PAYMENT,
     VIEW_PERMISSION,
+    VIEW_REFUND,
     VIEW_ROLE,
     VIEW_SYSTEM_LOG,
     VIEW_USER_ROLE,
@@ -82,9 +85,17 @@ AREAS: tuple[Area, ...] = (
         ),
     ),
     Area(
-        _("Billing"),
-        _("Commission rules, payments and refunds."),
+        _("Finance"),
+        _("Payments and their totals, refunds to decide, consultants' earnings and commission rules."),
         ("billing.ServiceCommission", "billing.Payment", "billing.Refund"),
+        # The permissions are those the views check (billing.views). The commission rules are edited in
+        # the admin; the staff page explains which one applies, so both are listed.
+        (
+            StaffPage(_("Payments"), "billing:payments", (VIEW_PAYMENT,), replaces="billing.Payment"),
+            StaffPage(_("Refunds"), "billing:refunds", (VIEW_REFUND,), replaces="billing.Refund"),
+            StaffPage(_("Earnings"), "billing:earnings", (VIEW_PAYMENT,)),
+            StaffPage(_("Commission by service"), "billing:commissions", (VIEW_COMMISSION,)),
+        ),
     ),
     Area(
         _("Support desk"),
@@ -154,7 +165,18 @@ def _areas(request) -> list[dict]:
         if links:
             title, description = _translated(area.title, language), _translated(area.description, language)
             visible.append({"title": title, "description": description, "links": links})
+    _only_the_closest_current(visible)
     return visible
+
+
+def _only_the_closest_current(areas: list[dict]) -> None:
+    """Leaves one link current: the one whose address is the longest prefix of the page's (the payments
+    list at /staff/finance/ is a prefix of every finance page, the refunds queue's included)."""
+    current = [link for area in areas for link in area["links"] if link["current"]]
+    if len(current) > 1:
+        closest = max(current, key=lambda link: len(link["url"]))
+        for link in current:
+            link["current"] = link is closest
 
 
 _TRANSLATED: dict[tuple[int, str | None], str] = {}

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as account_selectors
 from accounts.models import Permission, User, UserStatus
-from accounts.rbac_catalog import MANAGE_ROLES, VIEW_AUDIT_LOG, VIEW_TICKET, resource_action_from_codename
+from accounts.rbac_catalog import MANAGE_ROLES, VIEW_AUDIT_LOG, VIEW_REFUND, VIEW_TICKET, resource_action_from_codename
 from auditing.chain import ChainVerdict, audit_chain_last_verdict
 from backups.models import Backup, BackupStatus
 from billing.models import Refund, RefundStatus
@@ -21,7 +21,6 @@ from support.models import SupportTicket
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-VIEW_REFUND = "billing.view_refund"
 VIEW_BACKUP = "backups.view_backup"
 FAILED_BACKUP_WINDOW = timedelta(days=7)
 GRANTERS_SHOWN = 5
@@ -56,10 +55,9 @@ def home_counts(*, user) -> list[HomeCount]:
             ),
         ]
     if user.has_perm(VIEW_REFUND):
-        statuses = ",".join((RefundStatus.REQUESTED, RefundStatus.APPROVED))
         pending = Refund.objects.filter(status__in=[RefundStatus.REQUESTED, RefundStatus.APPROVED]).count()
-        url = reverse("admin:billing_refund_changelist")
-        counts.append(HomeCount(_("Pending refunds"), pending, f"{url}?status__in={statuses}", True))
+        # The refunds queue opens on those waiting for a decision.
+        counts.append(HomeCount(_("Pending refunds"), pending, reverse("billing:refunds"), True))
     if user.has_perm(VIEW_BACKUP):
         failed = Backup.objects.filter(status=BackupStatus.FAILED, created_at__gte=now - FAILED_BACKUP_WINDOW).count()
         url = reverse("admin:backups_backup_changelist")

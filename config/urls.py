@@ -15,6 +15,7 @@ urlpatterns = [
     path("files/", include("attachments.urls")),
     path("staff/", include("auditing.urls")),
     path("staff/support/", include("support.urls")),
+    path("staff/finance/", include("billing.urls")),
     path("help/", include("support.help_urls")),
     path("", include("core.urls")),
     path("", include("backoffice.urls")),

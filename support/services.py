@@ -24,6 +24,7 @@ from accounts.services.notifications import notifications_create
 from attachments.models import FileOwnerType
 from attachments.services import attachments_upload_all
 from core.derived_grants import DerivedGrants
+from core.feedback import refusal_text
 from support import sla
 from support.access import may_handle_tickets
 from support.models import (
@@ -388,13 +389,6 @@ def _deadlines_set(ticket: SupportTicket, *, calendar=None) -> None:
         paused_seconds=ticket.sla_paused_seconds,
         calendar=calendar,
     )
-
-
-def refusal_text(refusal: Exception) -> str:
-    """What a service's refusal says to a person, for the page that shows it."""
-    if isinstance(refusal, ValidationError):
-        return " ".join(str(message) for message in refusal.messages)
-    return str(refusal) or _("You may not do that.")
 
 
 def _transition_refusal(current: str, new: str) -> str:

@@ -29,6 +29,7 @@ from attachments.upload_handlers import CappedUploadHandler
 from attachments.validation import upload_rules
 from auditing import presentation
 from core.access import is_active_staff
+from core.feedback import form_errors_told, refusal_text
 from core.filters import filter_bar, filter_data, filter_query, filter_usable
 from core.keyset import BadPageToken, KeysetPage, keyset_page
 from support import selectors, services, sla
@@ -129,7 +130,7 @@ def _ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
                 files=request.FILES.getlist("files"),
             )
         except (ValidationError, PermissionDenied) as refusal:
-            form.add_error(None, services.refusal_text(refusal))
+            form.add_error(None, refusal_text(refusal))
         else:
             messages.success(request, _("Internal note added.") if form.is_internal else _("Reply sent to the client."))
             return redirect("support:ticket", reference=ticket.reference)
@@ -148,7 +149,7 @@ def ticket_assign(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         assignee = _assignee(form.cleaned_data["assignee"])
     except ValidationError as refusal:
-        messages.error(request, services.refusal_text(refusal))
+        messages.error(request, refusal_text(refusal))
         return redirect("support:ticket", reference=ticket.reference)
     return _applied(
         request,
@@ -197,7 +198,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     back = _queue_back(request, form.data.get("back", ""))
     if not form.is_valid():
-        _errors_told(request, form)
+        form_errors_told(request, form)
         return redirect(back)
     data = form.cleaned_data
     tickets = list(
@@ -208,7 +209,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         try:
             value = _assignee(data["assignee"])
         except ValidationError as refusal:
-            messages.error(request, services.refusal_text(refusal))
+            messages.error(request, refusal_text(refusal))
             return redirect(back)
     elif data["action"] == services.BULK_PRIORITY:
         value = data["priority"]
@@ -302,22 +303,15 @@ def _applied(request: HttpRequest, ticket: SupportTicket, change, success: str) 
         with transaction.atomic():
             change()
     except (ValidationError, PermissionDenied) as refusal:
-        messages.error(request, services.refusal_text(refusal))
+        messages.error(request, refusal_text(refusal))
     else:
         messages.success(request, success)
     return redirect("support:ticket", reference=ticket.reference)
 
 
 def _back_with_errors(request: HttpRequest, ticket: SupportTicket, form) -> HttpResponse:
-    _errors_told(request, form)
+    form_errors_told(request, form)
     return redirect("support:ticket", reference=ticket.reference)
-
-
-def _errors_told(request: HttpRequest, form) -> None:
-    """Each of ``form``'s errors as a message on the page the browser goes back to."""
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, str(error))
 
 
 def _queue_page(request: HttpRequest, filterset: TicketFilter, order: str) -> KeysetPage:

@@ -17,7 +17,7 @@ from backoffice.navigation import AREAS
 from backups.models import BackupStatus
 from backups.tests.factories import BackupFactory
 from billing.models import RefundStatus
-from billing.tests.factories import RefundFactory
+from billing.tests.factories import RefundFactory, refund_processed
 from core.log_filters import NotAsset404Filter
 from support.models import TicketStatus
 from support.tests.factories import SupportTicketFactory
@@ -169,7 +169,8 @@ def test_home_counts_what_needs_attention_in_the_areas_the_user_may_view(admin_c
     type(late).objects.filter(pk=late.pk).update(first_response_due_at=long_ago)
     SupportTicketFactory(status=TicketStatus.CLOSED)
     RefundFactory(status=RefundStatus.REQUESTED)
-    RefundFactory(status=RefundStatus.PROCESSED)
+    RefundFactory(rejected=True)
+    refund_processed()
     BackupFactory(status=BackupStatus.FAILED)
     # when a superuser opens the home page
     html = admin_client.get("/").content.decode()

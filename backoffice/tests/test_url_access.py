@@ -57,6 +57,11 @@ EXPECTED_ACCESS: tuple[tuple[str, frozenset, frozenset], ...] = (
     (r"help:ticket_new", frozenset({CLIENT, CONSULTANT}) | STAFF_ROLES, frozenset({CLIENT, CONSULTANT}) | STAFF_ROLES),
     (r"help:(ticket_detail|ticket_reply)", NOBODY, NOBODY),
     (r"support:(queue_bulk|ticket_reply|ticket_assign|ticket_priority|ticket_status)", NOBODY, STAFF_ROLES),
+    # The finance pages: who holds the billing permissions their views check (ADMIN and SUPER_ADMIN by
+    # default); reading with GET, asking for, deciding and processing refunds with POST.
+    (r"billing:(payments|payment|payments_export|refunds|refunds_export|earnings)", STAFF_ROLES, NOBODY),
+    (r"billing:(commissions|service_commission)", STAFF_ROLES, NOBODY),
+    (r"billing:(payment_refund|refund_approve|refund_reject|refund_process)", NOBODY, STAFF_ROLES),
     # A private file (Samples picks one): who may view its owner and download private files.
     (r"attachments:(download|thumbnail)", STAFF_ROLES, NOBODY),
     (r"attachments:(upload|delete)", NOBODY, STAFF_ROLES),
@@ -133,6 +138,14 @@ class Samples:
             from support.models import SupportTicket
 
             return {"reference": SupportTicket.objects.earliest("pk").reference}
+        if name.startswith("billing:"):
+            from billing.models import Payment, Refund
+            from consultants.models import Service
+
+            if name == "billing:service_commission":
+                return {"pk": Service.objects.earliest("pk").pk}
+            model = Refund if name.startswith("billing:refund_") else Payment
+            return {"pk": model.objects.earliest("pk").pk}
         if name.startswith("account:"):
             values = {"pk": 1, "uidb64": "MQ", "token": "set-password"}
             return {param: values[param] for param in params}
@@ -214,5 +227,9 @@ def test_the_expected_access_is_actually_granted_to_staff_on_our_pages(client):
             "admin:index",
             "auditing:audit_list",
             "auditing:systemlog_list",
+            "billing:payments",
+            "billing:refunds",
+            "billing:earnings",
+            "billing:commissions",
         ):
             assert client.get(reverse(name)).status_code == 200, (kind, name)

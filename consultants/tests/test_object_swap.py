@@ -27,7 +27,7 @@ from attachments.models import FileOwnerType
 from attachments.tests.factories import FileAttachmentFactory
 from auditing.models import AuditLog, SystemLog
 from auditing.tests.factories import AuditLogFactory, SystemLogFactory
-from billing.tests.factories import PaymentFactory
+from billing.tests.factories import PaymentFactory, RefundFactory
 from consultants.models import Article, Booking, Consultant, FeasibilityStudy, Message, Report, Service
 from consultants.ownership import CONSULTANT_OWNERSHIP
 from consultants.tests.factories import (
@@ -139,6 +139,8 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
     super_admin = Role.objects.get(name=SUPER_ADMIN)
     their_file = FileAttachmentFactory(owner_type=FileOwnerType.BOOKING, owner_id=booking.pk)
     reference = [SupportTicketFactory(requester=user).reference]  # the other consultant asked the desk
+    payment = [theirs["payment"].pk]
+    refund = [RefundFactory(payment=theirs["payment"]).pk]  # a refund asked for on their session
     pages: dict[str, tuple[list, dict]] = {
         "accounts:role_detail": ([role.pk], {}),
         "accounts:role_update": ([role.pk], {"name": role.name, "description": SWAPPED}),
@@ -161,6 +163,12 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
         "support:ticket_status": (reference, {"status": "IN_PROGRESS"}),
         "help:ticket_detail": (reference, {}),
         "help:ticket_reply": (reference, {"body": SWAPPED}),
+        "billing:payment": (payment, {}),
+        "billing:payment_refund": (payment, {"amount": "1.00", "reason": SWAPPED}),
+        "billing:refund_approve": (refund, {}),
+        "billing:refund_reject": (refund, {"reason": SWAPPED}),
+        "billing:refund_process": (refund, {}),
+        "billing:service_commission": ([theirs["service"].pk], {}),
     }
     return {name: (reverse(name, args=args), body) for name, (args, body) in pages.items()}
 
