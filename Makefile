@@ -64,6 +64,7 @@ bench: install
 	$(PY) bench/name_search.py
 	$(PY) bench/file_attachments.py
 	$(PY) bench/support_queue.py
+	$(PY) bench/billing_finance.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache artifacts

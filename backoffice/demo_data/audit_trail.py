@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from itertools import accumulate
 
 from auditing.models import AuditAction, AuditLog
-from backoffice.demo_data.context import DemoContext
+from backoffice.demo_data.context import DemoContext, RefundRef
 from backoffice.demo_data.network import ip_address, request_id, user_agent
 from backoffice.demo_data.vocabulary import MESSAGE_SUBJECTS
+from billing.models import RefundStatus
 from consultants.models import BookingStatus
 
 AUDIT_FIELDS = (
@@ -97,13 +98,24 @@ def _kinds(ctx: DemoContext, users: list[int]) -> list[tuple[Callable[[], Event]
 
     def payment() -> Event:
         p = ctx.pick(ctx.payments)
-        changes = {"status": ["PENDING", "SUCCEEDED"], "amount": [None, str(p.amount)]}
+        # What billing.services.payment_record records.
+        changes = {
+            "booking": p.booking_id,
+            "amount": f"{p.amount} {p.currency}",
+            "platform_fee": str(p.platform_fee),
+            "consultant_amount": str(p.consultant_amount),
+            "commission_rate_percent": str(p.commission_rate_percent),
+            "commission_rule": p.commission_rule_id,
+            "provider_reference": p.provider_reference,
+        }
         return _by_user(ctx, AuditAction.PAYMENT, p.payer_id, "billing.payment", p.id, changes, p.at)
 
     def refund() -> Event:
-        r = ctx.pick(ctx.refunds or ctx.payments)
-        changes = {"status": ["REQUESTED", "PROCESSED"], "amount": [None, str(r.amount)]}
-        return _by_user(ctx, AuditAction.REFUND, ctx.pick(ctx.staff_ids), "billing.refund", r.id, changes, r.at)
+        if not ctx.refunds:
+            return payment()
+        r = ctx.pick(ctx.refunds)
+        actor, changes, when = _refund_step(ctx, r)
+        return _by_user(ctx, AuditAction.REFUND, actor, "billing.refund", r.id, changes, when)
 
     # Tickets opened before the demo's "now" (the work in hand may have been opened since): their audit
     # events, clamped to before now, must not predate them.
@@ -155,3 +167,29 @@ def _kinds(ctx: DemoContext, users: list[int]) -> list[tuple[Callable[[], Event]
         (sign_in, 25), (sign_out, 10), (booking_created, 15), (booking_moved, 15), (payment, 12), (refund, 2),
         (ticket_worked, 6), (profile_edited, 6), (suspended, 1), (reactivated, 1), (message_deleted, 3), (job_ran, 4),
     ]  # fmt: skip
+
+
+def _refund_step(ctx: DemoContext, refund: RefundRef) -> tuple[int, dict, datetime]:
+    """One step ``refund`` went through (asked for, decided, processed), as billing.services audits it:
+    (who took it, the changes recorded, when)."""
+    steps: list[tuple[int, str | None, str, datetime]] = [
+        (refund.requested_by, None, RefundStatus.REQUESTED, refund.requested_at)
+    ]
+    if refund.decided_by is not None and refund.decided_at is not None:
+        decision = RefundStatus.REJECTED if refund.status == RefundStatus.REJECTED else RefundStatus.APPROVED
+        steps.append((refund.decided_by, RefundStatus.REQUESTED, decision, refund.decided_at))
+    if refund.processed_by is not None and refund.processed_at is not None:
+        steps.append((refund.processed_by, RefundStatus.APPROVED, RefundStatus.PROCESSED, refund.processed_at))
+    actor, before, after, when = ctx.pick(steps)
+    changes: dict = {
+        "payment": refund.payment_id,
+        "amount": str(refund.amount),
+        "status": [before, after],
+        "reason": refund.reason,
+    }
+    if refund.decision_note and after != RefundStatus.REQUESTED:
+        changes["decision_note"] = refund.decision_note
+    if after == RefundStatus.PROCESSED:
+        changes["platform_fee_reversed"] = str(refund.platform_fee_reversed)
+        changes["consultant_amount_reversed"] = str(refund.consultant_amount_reversed)
+    return actor, changes, when

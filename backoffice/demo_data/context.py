@@ -44,13 +44,42 @@ class BookingRef(NamedTuple):
 
 
 class PaymentRef(NamedTuple):
+    """A payment (or a declined attempt at one), with what its PAYMENT audit event names."""
+
     id: int
+    booking_id: int
     payer_id: int
     amount: Decimal
+    currency: str
+    platform_fee: Decimal
+    consultant_amount: Decimal
+    commission_rule_id: int | None
+    commission_rate_percent: Decimal
+    provider_reference: str
     at: datetime
 
 
+class RefundRef(NamedTuple):
+    """A refund and the steps it went through (requested; decided; processed), for its REFUND audit events."""
+
+    id: int
+    payment_id: int
+    amount: Decimal
+    reason: str
+    status: str
+    requested_by: int
+    requested_at: datetime
+    decided_by: int | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
+    processed_by: int | None = None
+    processed_at: datetime | None = None
+    platform_fee_reversed: Decimal | None = None
+    consultant_amount_reversed: Decimal | None = None
+
+
 class CommissionRule(NamedTuple):
+    id: int
     effective_from: date
     effective_to: date | None
     rate_percent: Decimal
@@ -58,21 +87,25 @@ class CommissionRule(NamedTuple):
 
 @dataclass
 class CommissionRates:
-    """The commission rules the demo created, held in memory and resolved by billing's own precedence."""
+    """The active commission rules, held in memory and resolved by billing's own precedence.
+
+    Each list is ordered as ``billing.selectors.commission_rule_for`` orders the rules it reads (latest
+    start first, then highest id), so a tie resolves the same way in memory and in the database.
+    """
 
     default: list[CommissionRule]
     by_category: dict[int, list[CommissionRule]] = field(default_factory=dict)
     by_service: dict[int, list[CommissionRule]] = field(default_factory=dict)
 
-    def rate_for(self, service: ServiceRef, day: date) -> Decimal:
-        rule = commission_rule_in_force(
+    def rule_for(self, service: ServiceRef, day: date) -> CommissionRule | None:
+        """The rule that applies to a booking of ``service`` on ``day``; ``None`` when none is in force
+        (a payment then takes ``PLATFORM_DEFAULT_COMMISSION_PERCENT``, as ``billing.services`` does)."""
+        return commission_rule_in_force(
             service_rules=self.by_service.get(service.id, ()),
             category_rules=self.by_category.get(service.category_id, ()),
             default_rules=self.default,
             on=day,
         )
-        # Every demo payment needs a rate, even if someone ended the platform default before the demo's dates.
-        return (rule or self.default[0]).rate_percent
 
 
 class TicketRef(NamedTuple):
@@ -107,7 +140,7 @@ class DemoContext:
     report_bookings: list[BookingRef] = field(default_factory=list)
     study_bookings: list[BookingRef] = field(default_factory=list)
     payments: list[PaymentRef] = field(default_factory=list)
-    refunds: list[PaymentRef] = field(default_factory=list)
+    refunds: list[RefundRef] = field(default_factory=list)
     tickets: list[TicketRef] = field(default_factory=list)
     # Primary keys written per model label, for steps that only need "some row of that kind".
     ids: dict[str, Sequence[int]] = field(default_factory=dict)

@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils.text import slugify
 
 from backoffice.demo_data.context import CommissionRates, CommissionRule, ConsultantRef, DemoContext, ServiceRef
@@ -65,22 +64,31 @@ def _service_row(
 
 
 def _seed_commissions(ctx: DemoContext) -> None:
-    default = [
-        CommissionRule(rule.effective_from, rule.effective_to, rule.rate_percent)
-        for rule in ServiceCommission.objects.filter(service=None, category=None, is_active=True)
-    ]
-    # Someone may have switched the seeded default off; fall back on the configured rate like billing does.
-    fallback = CommissionRule(date.min, None, settings.PLATFORM_DEFAULT_COMMISSION_PERCENT)
-    ctx.commission = CommissionRates(default=default or [fallback])
+    """A rate for some categories from a year ago and a negotiated rate for a few services, beside the
+    active rules already there (the platform default at least), all held in ``ctx.commission``.
+
+    A category that already has an active rule keeps it alone: a demo rule beside it could overlap it,
+    which billing forbids.
+    """
+    existing = ServiceCommission.objects.filter(service=None, is_active=True).order_by("-effective_from", "-pk")
+    ctx.commission = CommissionRates(default=[])
+    for rule in existing:
+        held = CommissionRule(rule.pk, rule.effective_from, rule.effective_to, rule.rate_percent)
+        if rule.category_id is None:
+            ctx.commission.default.append(held)
+        else:
+            ctx.commission.by_category.setdefault(rule.category_id, []).append(held)
     since = (ctx.now - timedelta(days=365)).date()
-    rows: list[tuple[int | None, int | None, Decimal, date]] = []
+    rows: list[tuple[int, int | None, int | None, Decimal, date]] = []
     for category_id, rate in zip(ctx.category_slugs, CATEGORY_RATES, strict=False):
-        ctx.commission.by_category[category_id] = [CommissionRule(since, None, rate)]
-        rows.append((None, category_id, rate, since))
+        if category_id not in ctx.commission.by_category:
+            (pk,) = ctx.writer.reserve(ServiceCommission, 1)
+            ctx.commission.by_category[category_id] = [CommissionRule(pk, since, None, rate)]
+            rows.append((pk, None, category_id, rate, since))
     for service in ctx.services:
         if ctx.rng.random() < 0.02:  # a negotiated rate for a few star consultants' services
-            ctx.commission.by_service[service.id] = [CommissionRule(ctx.start.date(), None, SERVICE_RATE)]
-            rows.append((service.id, None, SERVICE_RATE, ctx.start.date()))
-    ids = ctx.writer.reserve(ServiceCommission, len(rows))
-    values = [(pk, *row, True, ctx.start, ctx.start) for pk, row in zip(ids, rows, strict=True)]
+            (pk,) = ctx.writer.reserve(ServiceCommission, 1)
+            ctx.commission.by_service[service.id] = [CommissionRule(pk, ctx.start.date(), None, SERVICE_RATE)]
+            rows.append((pk, service.id, None, SERVICE_RATE, ctx.start.date()))
+    values = [(*row, True, ctx.start, ctx.start) for row in rows]
     ctx.writer.write(ServiceCommission, COMMISSION_FIELDS, values)

@@ -56,7 +56,7 @@ class DemoPlan:
     def estimated_rows(self) -> int:
         """About how many rows the whole run writes, for the progress bar."""
         users = self.staff + self.consultants + self.clients
-        per_booking = 1 + 0.99 + 0.05 + 0.1 + 0.02 + 2  # booking, payments, refunds, reports, studies, owner grants
+        per_booking = 1 + 0.99 + 0.11 + 0.1 + 0.02 + 2  # booking, payments, refunds, reports, studies, owner grants
         return int(
             users * 2  # users and their role assignments
             + self.consultants * (1 + 2 + 3 + 3)  # consultants, specialty links, services, articles

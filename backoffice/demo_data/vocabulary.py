@@ -147,6 +147,13 @@ REFUND_REASONS = (
     "Charged twice.",
     "Client not satisfied with the session.",
 )
+# Why a refund was declined: told to the payer, so written to them.
+REFUND_REJECTIONS = (
+    "The session took place in full: the consultant's notes and the call log confirm it.",
+    "The cancellation came after the free cancellation window.",
+    "The second charge was already voided by the card issuer: nothing was taken twice.",
+    "The report was delivered as agreed; we have asked the consultant to walk you through it.",
+)
 
 USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",

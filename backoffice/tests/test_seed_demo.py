@@ -2,6 +2,7 @@
 
 import hashlib
 import posixpath
+from collections import Counter
 from datetime import UTC, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -11,7 +12,7 @@ import time_machine
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
@@ -23,9 +24,10 @@ from attachments.models import FileAttachment, FileOwnerType, ThumbnailStatus
 from attachments.storage import FILES_FOLDER, PRIVATE, PUBLIC, THUMBNAILS_FOLDER, is_public_name, stored_names
 from auditing.models import AuditAction, AuditLog, SystemLog
 from backoffice import demo_data
-from backoffice.services import DEMO_USER_PASSWORD
-from billing.models import Payment, PaymentStatus, Refund, RefundStatus, ServiceCommission
-from billing.money import payment_split
+from backoffice.demo_data.payments import price_in
+from backoffice.services import DEMO_USER_PASSWORD, reference_data_seed
+from billing.models import Payment, PaymentStatus, Refund, RefundStatus
+from billing.money import currency_unit, payment_split, refund_reversal
 from billing.selectors import commission_rule_for
 from consultants.models import Booking, BookingStatus, BookingUserObjectPermission, Consultant
 from consultants.services import expertise_fields_migrate
@@ -100,32 +102,41 @@ def test_the_sizes_follow_the_scale_contract(seeded):
     assert Consultant.objects.count() == 5
 
 
-def test_every_payment_splits_exactly_into_fee_and_consultant_share(seeded):
+def in_minor_units(amount: Decimal | None, currency: str) -> bool:
+    return amount is not None and amount == amount.quantize(currency_unit(currency))
+
+
+def test_every_payment_splits_exactly_into_fee_and_consultant_share(seeded, settings):
     payments = list(Payment.objects.select_related("booking"))
 
+    # the booking's price, in the currency paid in, split into two parts that add up to it
     assert all(p.amount == p.platform_fee + p.consultant_amount for p in payments)
-    assert all(p.amount.as_tuple().exponent == -2 for p in payments)
-    assert all(p.amount == p.booking.price for p in payments)
+    assert all(p.amount == price_in(p.booking.price, p.currency) for p in payments)
+    assert all(in_minor_units(p.amount, p.currency) and in_minor_units(p.platform_fee, p.currency) for p in payments)
+    # mostly in the platform's currency, some in others (one without minor units among them)
+    currencies = Counter(p.currency for p in payments)
+    assert currencies.most_common(1)[0][0] == settings.DEFAULT_CURRENCY
+    assert {"EUR", "JPY", "SAR"} <= set(currencies)
+    # each with a reference of its own from the provider
+    references = [p.provider_reference for p in payments]
+    assert "" not in references and len(set(references)) == len(references)
 
 
-def test_fees_follow_a_commission_rule_in_force(seeded):
-    rates = set(ServiceCommission.objects.values_list("rate_percent", flat=True))
+def test_each_payment_keeps_the_commission_rule_in_force_on_its_day(seeded, settings):
+    # given the demo's payments with the service booked, and the rules they name
+    payments = Payment.objects.select_related("booking__service")
 
-    for payment in Payment.objects.all():
-        possible = {payment_split(amount=payment.amount, rate_percent=rate).platform_fee for rate in rates}
-        assert payment.platform_fee in possible
-
-
-def test_each_fee_follows_billings_commission_rule_on_the_day_it_was_paid(seeded):
-    # given the demo's payments that went through, with the service booked
-    payments = Payment.objects.filter(paid_at__isnull=False).select_related("booking__service")
-
-    # then each fee is the split at the rate billing's precedence gives for that service on that day
+    # then each keeps the rule billing's precedence gives for that service on the day it was paid (tried,
+    # for a declined card), or none and the platform's default rate, and its fee is the split at that rate
     for payment in payments:
-        assert payment.paid_at is not None
-        rule = commission_rule_for(service=payment.booking.service, day=payment.paid_at.astimezone(UTC).date())
-        assert rule is not None
-        assert payment.platform_fee == payment_split(amount=payment.amount, rate_percent=rule.rate_percent).platform_fee
+        day = (payment.paid_at or payment.created_at).astimezone(UTC).date()
+        rule = commission_rule_for(service=payment.booking.service, day=day)
+        rate = rule.rate_percent if rule is not None else settings.PLATFORM_DEFAULT_COMMISSION_PERCENT
+        assert payment.commission_rule_id == (rule.pk if rule is not None else None), payment.pk
+        assert payment.commission_rate_percent == rate, payment.pk
+        split = payment_split(amount=payment.amount, rate_percent=rate, currency=payment.currency)
+        assert (payment.platform_fee, payment.consultant_amount) == (split.platform_fee, split.consultant_amount)
+    assert payments.exclude(commission_rule__category=None).exists()
 
 
 def test_refunds_never_exceed_their_payment(seeded):
@@ -136,6 +147,66 @@ def test_refunds_never_exceed_their_payment(seeded):
     assert refunded.exists()
     assert not refunded.filter(refunded__gt=F("amount")).exists()
     assert Refund.objects.filter(status=RefundStatus.PROCESSED).exists()
+
+
+def test_refunded_totals_reversals_and_statuses_follow_the_processed_refunds(seeded):
+    # given every payment with its processed refunds, in the order they were processed
+    processed = Refund.objects.filter(status=RefundStatus.PROCESSED).order_by("processed_at", "id")
+    payments = Payment.objects.prefetch_related(Prefetch("refunds", queryset=processed, to_attr="processed"))
+
+    for payment in payments:
+        # then each refund reverses what billing.money gives on the running totals, in the currency's units
+        refunded = fee_refunded = Decimal(0)
+        for refund in payment.processed:
+            reversal = refund_reversal(
+                amount=payment.amount,
+                platform_fee=payment.platform_fee,
+                refunded_before=refunded,
+                platform_fee_refunded_before=fee_refunded,
+                refund_amount=refund.amount,
+                currency=payment.currency,
+            )
+            assert (refund.platform_fee_reversed, refund.consultant_amount_reversed) == (
+                reversal.platform_fee,
+                reversal.consultant_amount,
+            ), refund.pk
+            assert reversal.platform_fee + reversal.consultant_amount == refund.amount  # the parts add up
+            assert in_minor_units(refund.amount, payment.currency)
+            assert in_minor_units(refund.platform_fee_reversed, payment.currency)
+            refunded += refund.amount
+            fee_refunded += reversal.platform_fee
+        # and the payment's totals are their sums, its status what they returned
+        assert (payment.refunded_amount, payment.platform_fee_refunded) == (refunded, fee_refunded), payment.pk
+        if refunded == payment.amount:
+            assert payment.status == PaymentStatus.REFUNDED, payment.pk
+        elif refunded:
+            assert payment.status == PaymentStatus.PARTIALLY_REFUNDED, payment.pk
+        else:
+            assert payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED), payment.pk
+    statuses = set(payments.values_list("status", flat=True))
+    assert statuses == set(PaymentStatus.values) - {PaymentStatus.PENDING}
+    # some payment was refunded in more than one go
+    assert processed.values("payment").annotate(n=Count("id")).filter(n__gt=1).exists()
+
+
+def test_refunds_are_asked_for_by_staff_and_decided_by_someone_else(seeded):
+    refunds = Refund.objects.all()
+    requested = refunds.filter(status=RefundStatus.REQUESTED)
+    decided = refunds.exclude(status=RefundStatus.REQUESTED)
+
+    assert set(refunds.values_list("status", flat=True)) == set(RefundStatus.values)
+    assert not refunds.filter(Q(requested_by=None) | Q(requested_by__is_staff=False)).exists()
+    undecided = Q(decided_by=None, decided_at=None, decision_note="", processed_by=None, processed_at=None)
+    assert not requested.exclude(undecided).exists()
+    assert not decided.filter(Q(decided_by=None) | Q(decided_at__lt=F("created_at"))).exists()
+    assert not decided.filter(decided_by=F("requested_by")).exists()
+    assert not refunds.filter(status=RefundStatus.REJECTED, decision_note="").exists()
+    assert not refunds.filter(status=RefundStatus.APPROVED).exclude(decision_note="").exists()
+    assert (
+        not refunds.filter(status=RefundStatus.PROCESSED)
+        .filter(Q(processed_by=None) | Q(processed_at__lt=F("decided_at")))
+        .exists()
+    )
 
 
 def test_booking_prices_come_from_their_service(seeded):
@@ -173,6 +244,17 @@ def test_audit_rows_look_like_real_traffic(seeded):
     assert rows.exclude(ip_address=None).exclude(user_agent="").exists()
     assert rows.filter(actor=None).exclude(actor_label="").exists()
     assert rows.filter(entity_type="consultants.booking", changes__has_key="status").exists()
+    # payments and refunds as billing audits them, naming real rows and their amounts
+    payments = Payment.objects.in_bulk([int(r.entity_id) for r in rows.filter(action=AuditAction.PAYMENT)])
+    for row in rows.filter(action=AuditAction.PAYMENT):
+        payment = payments[int(row.entity_id)]
+        assert row.changes["amount"] == f"{payment.amount} {payment.currency}"
+        assert row.changes["commission_rule"] == payment.commission_rule_id
+    refunds = Refund.objects.in_bulk([int(r.entity_id) for r in rows.filter(action=AuditAction.REFUND)])
+    for row in rows.filter(action=AuditAction.REFUND):
+        refund = refunds[int(row.entity_id)]
+        assert (row.changes["payment"], row.changes["amount"]) == (refund.payment_id, str(refund.amount))
+        assert row.actor_id in (refund.requested_by_id, refund.decided_by_id, refund.processed_by_id)
 
 
 def test_notifications_use_every_channel(seeded):
@@ -314,7 +396,7 @@ def test_breaches_are_flagged_after_their_deadline_as_the_periodic_check_would(s
             assert flag is not None, ticket.reference
 
 
-def test_kpi_values_agree_with_the_rows_they_summarise(seeded):
+def test_kpi_values_agree_with_the_rows_they_summarise(seeded, settings):
     # given: last month, complete in the demo history
     first_of_this_month = timezone.now().date().replace(day=1)
     month = (first_of_this_month - timedelta(days=1)).replace(day=1)
@@ -326,7 +408,9 @@ def test_kpi_values_agree_with_the_rows_they_summarise(seeded):
 
     # then
     assert kpi("sessions_completed") == Booking.objects.filter(status=BookingStatus.COMPLETED, **in_month).count()
-    revenue = Payment.objects.filter(status__in=PAID, **paid_in_month).aggregate(total=Sum("amount"))["total"]
+    # money in the platform's currency
+    paid = Payment.objects.filter(status__in=PAID, currency=settings.DEFAULT_CURRENCY, **paid_in_month)
+    revenue = paid.aggregate(total=Sum("amount"))["total"]
     assert kpi("revenue_gross") == revenue
 
 
@@ -439,13 +523,18 @@ def test_a_second_run_adds_nothing(seeded):
 
 
 def test_the_same_seed_gives_the_same_data():
+    # given the reference data in place (its rows, such as the default commission rule that payments name,
+    # get their ids from the database's sequences, which a rolled-back run moves on)
+    reference_data_seed()
+
     def run(seed: str) -> tuple:
         with transaction.atomic():
             seed_demo("--seed", seed)
             snapshot = (
                 list(User.objects.filter(email__endswith="@demo.example.com").values_list("pk", "email", "created_at")),
                 list(Booking.objects.values_list("pk", "client_id", "service_id", "scheduled_at", "status", "price")),
-                list(Payment.objects.values_list("pk", "booking_id", "status", "amount", "platform_fee")),
+                list(Payment.objects.values_list("pk", "booking_id", "status", "amount", "platform_fee", "currency")),
+                list(Refund.objects.values_list("pk", "payment_id", "status", "amount", "requested_by", "decided_by")),
                 list(AuditLog.objects.values_list("action", "entity_type", "changes", "ip_address", "created_at")),
             )
             transaction.set_rollback(True)
