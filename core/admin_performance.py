@@ -185,7 +185,18 @@ class EstimatedCountPaginator(Paginator):
         return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)  # type: ignore[attr-defined]
 
 
-class LargeTableChangeList(ChangeList):
+class GuardedChangeList(ChangeList):
+    """Django's ChangeList, refusing a date drill-down past year 9999 as a bad parameter (a 400 with the
+    admin's "invalid parameters" page) instead of the error Django raises outside its own guard."""
+
+    def get_filters(self, request: HttpRequest, *args, **kwargs):
+        try:
+            return super().get_filters(request, *args, **kwargs)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class LargeTableChangeList(GuardedChangeList):
     """Django's ChangeList, with two changes for large tables.
 
     - A page that is not full is the last one, so it turns an estimated count into the exact count at
@@ -205,14 +216,6 @@ class LargeTableChangeList(ChangeList):
         )
         before, _, after = url.partition(str(self._PK_PLACEHOLDER))
         return before, after
-
-    def get_filters(self, request: HttpRequest, *args, **kwargs):
-        # Django turns a bad date drill-down into "invalid parameters" except for a year past 9999,
-        # whose end-of-range computation raises outside its guard; make that a bad parameter too.
-        try:
-            return super().get_filters(request, *args, **kwargs)
-        except (ValueError, OverflowError) as error:
-            raise IncorrectLookupParameters(error) from error
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)

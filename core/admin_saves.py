@@ -6,7 +6,9 @@ Two things made an unchanged form write a row (and the audit trail record change
   the admin's date and time inputs drop microseconds, so saving rewrote each of them a little earlier;
 - the admin saves the row whether or not anything changed, and ``auto_now`` moves ``updated_at``.
 
-The admin site applies both remedies below to every admin it registers (``core.admin_site``), so no admin
+A third remedy keeps inline rows from reaching the database with a duplicate (``ParentCheckedInlineFormSet``).
+
+The admin site applies the remedies below to every admin it registers (``core.admin_site``), so no admin
 has to remember.
 """
 
@@ -14,7 +16,9 @@ from functools import wraps
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import DateTimeField, Model
+from django.forms.models import BaseInlineFormSet
 
 # Timestamps a service or a job stamps when something happens; staff never type them. Shown, not edited.
 SERVICE_OWNED_TIMESTAMPS = frozenset(
@@ -83,3 +87,27 @@ def _untouched_datetimes_kept(obj: Model, form: forms.ModelForm) -> None:
         if isinstance(field, forms.DateTimeField | forms.SplitDateTimeField) and name not in form.changed_data:
             if name in form.initial:
                 setattr(obj, name, form.initial[name])
+
+
+class ParentCheckedInlineFormSet(BaseInlineFormSet):
+    """An inline formset that checks each new or changed row's constraints against the database with the
+    parent's key in place. Django leaves the parent's key out of an inline form's own validation, so a
+    row repeating one already stored (a consultant's specialty added twice, from a stale page or a forged
+    post) passed the form and failed in the database."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if form.errors or not form.has_changed() or self._should_delete_form(form):  # type: ignore[attr-defined]
+                continue
+            try:
+                form.instance.validate_constraints()
+            except ValidationError as error:
+                form.add_error(None, error)
+
+
+def inline_rows_checked_with_parent(inline: admin.options.InlineModelAdmin) -> None:
+    """Gives ``inline`` a formset that checks constraints with the parent's key (`ParentCheckedInlineFormSet`),
+    unless it declares a formset of its own."""
+    if inline.formset is BaseInlineFormSet:
+        inline.formset = ParentCheckedInlineFormSet

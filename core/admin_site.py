@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_saves import service_timestamps_made_readonly, unchanged_saves_skipped
+from core.admin_saves import inline_rows_checked_with_parent, service_timestamps_made_readonly, unchanged_saves_skipped
 from core.admin_widgets import autocomplete_made_safe
 
 
@@ -102,6 +102,7 @@ def _inlines_with_readonly_timestamps(get_inline_instances):
         instances = get_inline_instances(request, obj)
         for inline in instances:
             service_timestamps_made_readonly(inline)
+            inline_rows_checked_with_parent(inline)
         return instances
 
     return inline_instances

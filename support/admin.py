@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.rbac_catalog import ACT_FOR_USER, ASSIGN_TICKET, VIEW_INTERNAL_COMMENTS
 from accounts.selectors import users_matching
-from core.admin_performance import LargeTableAdminMixin
+from core.admin_performance import GuardedChangeList, LargeTableAdminMixin
 from core.admin_search import PeopleSearchAdminMixin
 from core.owner_fields import OwnerField, OwnerFieldsAdminMixin
 from support.models import SupportHoliday, SupportTicket, TicketComment
@@ -156,6 +156,9 @@ class SupportHolidayAdmin(admin.ModelAdmin):
     list_display = ("day", "name")
     date_hierarchy = "day"
     search_fields = ("name",)
+
+    def get_changelist(self, request, **kwargs):
+        return GuardedChangeList
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

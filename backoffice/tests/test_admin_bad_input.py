@@ -6,6 +6,7 @@ pytestmark = pytest.mark.django_db
 
 LISTS = {
     "/admin/auditing/auditlog/": "created_at",
+    "/admin/support/supportholiday/": "day",
     "/admin/consultants/booking/": "scheduled_at",
     "/admin/support/supportticket/": "created_at",
     "/admin/backups/backup/": "created_at",
@@ -78,3 +79,29 @@ def test_a_form_posted_with_a_made_up_related_id_is_shown_again_with_the_error(a
 
         assert response.status_code == 200, url
         assert "Select a valid choice" in response.content.decode(), url
+
+
+def test_an_inline_row_repeating_a_stored_one_is_shown_again_with_the_error(admin_client):
+    from consultants.models import ConsultantSpecialty
+    from consultants.tests.factories import ConsultantFactory, SpecialtyFactory
+
+    # given a consultant with one specialty
+    consultant, specialty = ConsultantFactory(), SpecialtyFactory()
+    ConsultantSpecialty.objects.create(consultant=consultant, specialty=specialty)
+
+    # when their form is posted adding the same specialty again (a stale page, a forged post)
+    response = admin_client.post(
+        f"/admin/consultants/consultant/{consultant.pk}/change/",
+        {
+            "user": consultant.user_id,
+            "hourly_rate": "100",
+            "consultant_specialties-TOTAL_FORMS": "1",
+            "consultant_specialties-INITIAL_FORMS": "0",
+            "consultant_specialties-0-specialty": specialty.pk,
+        },
+    )
+
+    # then the form comes back with the error and nothing is written
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert ConsultantSpecialty.objects.filter(consultant=consultant).count() == 1
