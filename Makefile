@@ -65,6 +65,7 @@ bench: install
 	$(PY) bench/file_attachments.py
 	$(PY) bench/support_queue.py
 	$(PY) bench/billing_finance.py
+	$(PY) bench/billing_refunds.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache artifacts
