@@ -15,7 +15,7 @@ from django.contrib.postgres import operations as postgres_operations
 from django.db import IntegrityError, NotSupportedError
 from django.db.migrations.operations import AddIndex, RemoveIndex
 from django.db.migrations.operations.base import Operation, OperationCategory
-from django.db.models import CheckConstraint, UniqueConstraint
+from django.db.models import BaseConstraint, CheckConstraint, UniqueConstraint
 
 LARGE_TABLES: frozenset[str] = frozenset(
     {
@@ -86,7 +86,29 @@ class RemoveIndexConcurrently(_PlainOutsidePostgreSQL, postgres_operations.Remov
     plain = RemoveIndex
 
 
-class ReplaceCheckConstraint(Operation):
+class _ConstraintOperation(Operation):
+    """An operation on one named constraint of one model: what Django's own constraint operations share."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, model_name: str, constraint: BaseConstraint):
+        self.model_name = model_name
+        self.constraint = constraint
+
+    @property
+    def model_name_lower(self) -> str:
+        return self.model_name.lower()
+
+    def deconstruct(self):
+        return self.__class__.__name__, [], {"model_name": self.model_name, "constraint": self.constraint}
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"{self.model_name_lower}_{self.constraint.name.lower()}"
+
+
+class ReplaceCheckConstraint(_ConstraintOperation):
     """Replaces a model's CHECK constraint (same name, new condition) without a locked scan of the table.
 
     On PostgreSQL, in a migration with ``atomic = False``, two statements that commit one by one:
@@ -102,26 +124,9 @@ class ReplaceCheckConstraint(Operation):
     """
 
     category = OperationCategory.ALTERATION
-    reduces_to_sql = True
-    reversible = True
-
-    def __init__(self, model_name: str, constraint: CheckConstraint):
-        self.model_name = model_name
-        self.constraint = constraint
-
-    @property
-    def model_name_lower(self) -> str:
-        return self.model_name.lower()
-
-    def deconstruct(self):
-        return self.__class__.__name__, [], {"model_name": self.model_name, "constraint": self.constraint}
 
     def describe(self) -> str:
         return f"Replace check constraint {self.constraint.name} on model {self.model_name} (NOT VALID, then VALIDATE)"
-
-    @property
-    def migration_name_fragment(self) -> str:
-        return f"{self.model_name_lower}_{self.constraint.name.lower()}"
 
     def state_forwards(self, app_label, state):
         state.remove_constraint(app_label, self.model_name_lower, self.constraint.name)
@@ -169,7 +174,7 @@ class ReplaceCheckConstraint(Operation):
         return f"ALTER TABLE {table} DROP CONSTRAINT {name}, ADD {definition} NOT VALID"
 
 
-class AddCheckConstraint(Operation):
+class AddCheckConstraint(_ConstraintOperation):
     """Adds a CHECK constraint to a large table without a locked scan of it.
 
     On PostgreSQL, in a migration with ``atomic = False``: ``ADD CONSTRAINT ... NOT VALID`` (the exclusive
@@ -180,26 +185,9 @@ class AddCheckConstraint(Operation):
     """
 
     category = OperationCategory.ADDITION
-    reduces_to_sql = True
-    reversible = True
-
-    def __init__(self, model_name: str, constraint: CheckConstraint):
-        self.model_name = model_name
-        self.constraint = constraint
-
-    @property
-    def model_name_lower(self) -> str:
-        return self.model_name.lower()
-
-    def deconstruct(self):
-        return self.__class__.__name__, [], {"model_name": self.model_name, "constraint": self.constraint}
 
     def describe(self) -> str:
         return f"Add check constraint {self.constraint.name} to model {self.model_name} (NOT VALID, then VALIDATE)"
-
-    @property
-    def migration_name_fragment(self) -> str:
-        return f"{self.model_name_lower}_{self.constraint.name.lower()}"
 
     def state_forwards(self, app_label, state):
         state.add_constraint(app_label, self.model_name_lower, self.constraint)
@@ -233,7 +221,7 @@ class AddCheckConstraint(Operation):
             schema_editor.remove_constraint(model, self.constraint)
 
 
-class AddUniqueConstraintConcurrently(Operation):
+class AddUniqueConstraintConcurrently(_ConstraintOperation):
     """Adds a ``UniqueConstraint`` that has a condition (PostgreSQL keeps it as a partial unique index) to a
     large table, building the index with ``CREATE UNIQUE INDEX CONCURRENTLY`` (``atomic = False``) so
     writers carry on. If rows already break it, the half-built index is dropped and the migration fails
@@ -241,28 +229,14 @@ class AddUniqueConstraintConcurrently(Operation):
     """
 
     category = OperationCategory.ADDITION
-    reduces_to_sql = True
-    reversible = True
 
     def __init__(self, model_name: str, constraint: UniqueConstraint):
         if constraint.condition is None:
             raise ValueError("AddUniqueConstraintConcurrently needs a constraint with a condition (a unique index).")
-        self.model_name = model_name
-        self.constraint = constraint
-
-    @property
-    def model_name_lower(self) -> str:
-        return self.model_name.lower()
-
-    def deconstruct(self):
-        return self.__class__.__name__, [], {"model_name": self.model_name, "constraint": self.constraint}
+        super().__init__(model_name, constraint)
 
     def describe(self) -> str:
         return f"Add unique constraint {self.constraint.name} to model {self.model_name} (index built concurrently)"
-
-    @property
-    def migration_name_fragment(self) -> str:
-        return f"{self.model_name_lower}_{self.constraint.name.lower()}"
 
     def state_forwards(self, app_label, state):
         state.add_constraint(app_label, self.model_name_lower, self.constraint)
