@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Model, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,7 @@ from accounts.models import NotificationChannel
 from accounts.rbac_catalog import ADD_REFUND, APPROVE_REFUND, PROCESS_REFUND
 from accounts.services.notifications import notifications_create
 from auditing.models import AuditAction
-from auditing.services import audit_record
+from auditing.services import audit_record, entity_type_of
 from billing import money
 from billing.models import Payment, PaymentStatus, Refund, RefundStatus, ServiceCommission
 from billing.selectors import commission_rule_for
@@ -295,6 +295,14 @@ def _audit_refund(refund: Refund, *, before: str | None, actor) -> None:
         changes["consultant_amount_reversed"] = str(refund.consultant_amount_reversed)
     # The person who moved it, also when no request is bound (a task, a command).
     audit_record(action=AuditAction.REFUND, entity=refund, changes=changes, actor=actor)
+
+
+# Exports
+
+
+def export_record(*, model: type[Model], filters: dict[str, str]) -> None:
+    """Records that the bound user exported ``model``'s rows (payments, refunds), with the filter as typed."""
+    audit_record(action=AuditAction.EXPORT, entity_type=entity_type_of(model), changes={"filters": filters})
 
 
 # Commission rules

@@ -33,8 +33,6 @@ from accounts.rbac_catalog import (
     VIEW_PAYMENT,
     VIEW_REFUND,
 )
-from auditing.models import AuditAction
-from auditing.services import audit_record, entity_type_of
 from billing import selectors, services
 from billing.filters import (
     ALL,
@@ -485,7 +483,7 @@ def _export_audited(model: type[Model], filterset) -> None:
     consultant's name, not the ids it found) and with the default period when none was asked for."""
     cleaned, typed = filterset.form.cleaned_data, filterset.form.data
     filters = {name: str(typed.get(name, value)) for name, value in cleaned.items() if value not in (None, "", [])}
-    audit_record(action=AuditAction.EXPORT, entity_type=entity_type_of(model), changes={"filters": filters})
+    services.export_record(model=model, filters=filters)
 
 
 def _csv_export(rows: Iterator[tuple[str, ...]], columns, typed: frozenset[str], *, name: str) -> HttpResponseBase:
