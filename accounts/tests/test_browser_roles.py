@@ -47,6 +47,7 @@ def test_an_admin_edits_the_matrix_and_grants_a_role_with_expiry(page, live_serv
         "billing.change_refund",
         "billing.delete_refund",
         "billing.approve_refund",
+        "billing.process_refund",
         "billing.view_payment",
     }
 
