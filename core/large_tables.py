@@ -107,6 +107,36 @@ class _ConstraintOperation(Operation):
     def migration_name_fragment(self) -> str:
         return f"{self.model_name_lower}_{self.constraint.name.lower()}"
 
+    def _refuse_inside_transaction(self, schema_editor) -> None:
+        # Inside a transaction the lock taken would be held to commit: the very wait these operations avoid.
+        if schema_editor.connection.in_atomic_block:
+            raise NotSupportedError(
+                f"{self.__class__.__name__} cannot run inside a transaction (set atomic = False on the migration)."
+            )
+
+
+class _ConstraintAddition(_ConstraintOperation):
+    """Adds the constraint: Django's plain ``AddConstraint`` outside PostgreSQL, ``_add_on_postgresql`` there
+    (outside a transaction)."""
+
+    category = OperationCategory.ADDITION
+
+    def state_forwards(self, app_label, state):
+        state.add_constraint(app_label, self.model_name_lower, self.constraint)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if not _on_postgresql(schema_editor):
+            schema_editor.add_constraint(model, self.constraint)
+            return
+        self._refuse_inside_transaction(schema_editor)
+        self._add_on_postgresql(model, schema_editor)
+
+    def _add_on_postgresql(self, model, schema_editor) -> None:
+        raise NotImplementedError
+
 
 class ReplaceCheckConstraint(_ConstraintOperation):
     """Replaces a model's CHECK constraint (same name, new condition) without a locked scan of the table.
@@ -149,10 +179,7 @@ class ReplaceCheckConstraint(_ConstraintOperation):
             schema_editor.remove_constraint(old_model, old)
             schema_editor.add_constraint(new_model, new)
             return
-        if schema_editor.connection.in_atomic_block:
-            raise NotSupportedError(
-                f"{self.__class__.__name__} cannot run inside a transaction (set atomic = False on the migration)."
-            )
+        self._refuse_inside_transaction(schema_editor)
         table = schema_editor.quote_name(new_model._meta.db_table)
         validate = f"ALTER TABLE {table} VALIDATE CONSTRAINT {schema_editor.quote_name(new.name)}"
         schema_editor.execute(self._swap_sql(schema_editor, new_model, new))
@@ -174,7 +201,7 @@ class ReplaceCheckConstraint(_ConstraintOperation):
         return f"ALTER TABLE {table} DROP CONSTRAINT {name}, ADD {definition} NOT VALID"
 
 
-class AddCheckConstraint(_ConstraintOperation):
+class AddCheckConstraint(_ConstraintAddition):
     """Adds a CHECK constraint to a large table without a locked scan of it.
 
     On PostgreSQL, in a migration with ``atomic = False``: ``ADD CONSTRAINT ... NOT VALID`` (the exclusive
@@ -184,25 +211,10 @@ class AddCheckConstraint(_ConstraintOperation):
     Other databases get Django's plain ``AddConstraint``.
     """
 
-    category = OperationCategory.ADDITION
-
     def describe(self) -> str:
         return f"Add check constraint {self.constraint.name} to model {self.model_name} (NOT VALID, then VALIDATE)"
 
-    def state_forwards(self, app_label, state):
-        state.add_constraint(app_label, self.model_name_lower, self.constraint)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
-        if not _on_postgresql(schema_editor):
-            schema_editor.add_constraint(model, self.constraint)
-            return
-        if schema_editor.connection.in_atomic_block:
-            raise NotSupportedError(
-                f"{self.__class__.__name__} cannot run inside a transaction (set atomic = False on the migration)."
-            )
+    def _add_on_postgresql(self, model, schema_editor) -> None:
         table = schema_editor.quote_name(model._meta.db_table)
         name = schema_editor.quote_name(self.constraint.name)
         definition = self.constraint.constraint_sql(model, schema_editor)
@@ -221,14 +233,12 @@ class AddCheckConstraint(_ConstraintOperation):
             schema_editor.remove_constraint(model, self.constraint)
 
 
-class AddUniqueConstraintConcurrently(_ConstraintOperation):
+class AddUniqueConstraintConcurrently(_ConstraintAddition):
     """Adds a ``UniqueConstraint`` that has a condition (PostgreSQL keeps it as a partial unique index) to a
     large table, building the index with ``CREATE UNIQUE INDEX CONCURRENTLY`` (``atomic = False``) so
     writers carry on. If rows already break it, the half-built index is dropped and the migration fails
     (``IntegrityError``). Other databases get Django's plain ``AddConstraint``.
     """
-
-    category = OperationCategory.ADDITION
 
     def __init__(self, model_name: str, constraint: UniqueConstraint):
         if constraint.condition is None:
@@ -238,20 +248,7 @@ class AddUniqueConstraintConcurrently(_ConstraintOperation):
     def describe(self) -> str:
         return f"Add unique constraint {self.constraint.name} to model {self.model_name} (index built concurrently)"
 
-    def state_forwards(self, app_label, state):
-        state.add_constraint(app_label, self.model_name_lower, self.constraint)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
-        if not _on_postgresql(schema_editor):
-            schema_editor.add_constraint(model, self.constraint)
-            return
-        if schema_editor.connection.in_atomic_block:
-            raise NotSupportedError(
-                f"{self.__class__.__name__} cannot run inside a transaction (set atomic = False on the migration)."
-            )
+    def _add_on_postgresql(self, model, schema_editor) -> None:
         statement = str(self.constraint.create_sql(model, schema_editor))
         try:
             schema_editor.execute(statement.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX CONCURRENTLY", 1))
