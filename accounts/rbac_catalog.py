@@ -23,6 +23,12 @@ from guardian.models import UserObjectPermissionBase
 
 from accounts.models import permission_codename
 
+# Operations sits below this catalog, so it names its own permissions; they are re-exported here with the rest.
+from operations.permissions import CHANGE_SYSTEM_SETTINGS as CHANGE_SYSTEM_SETTINGS
+from operations.permissions import RUN_JOB as RUN_JOB
+from operations.permissions import VIEW_JOB_RUNS as VIEW_JOB_RUNS
+from operations.permissions import VIEW_SYSTEM_SETTINGS as VIEW_SYSTEM_SETTINGS
+
 RBAC_APP_LABELS = settings.DOMAIN_APPS
 CRUD_ACTIONS = ("view", "add", "change", "delete")
 # How each action reads on the pages (the matrix, the admin's permission list); the stored action stays
@@ -160,6 +166,7 @@ CUSTOM_PERMISSIONS = (
     PermissionSpec.named(DOWNLOAD_PRIVATE_ATTACHMENT, "Can download private attachments"),
     PermissionSpec.named(EXPORT_AUDIT_LOG, "Can export the audit log"),
     PermissionSpec.named(RUN_BACKUP, "Can start a backup"),
+    PermissionSpec.named(RUN_JOB, "Can run a periodic job now, whether or not it is switched on"),
     PermissionSpec.named(RESTORE_BACKUP, "Can restore the database from a backup"),
     PermissionSpec.named(VIEW_DASHBOARD, "Can see the KPI dashboard"),
     PermissionSpec.named(MANAGE_ROLES, "Can manage roles, their permissions and who holds them"),

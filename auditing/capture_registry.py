@@ -112,6 +112,9 @@ CAPTURE_REGISTRY: Mapping[str, Captured | NotCaptured] = {
     "backups.backup": CAPTURED,
     # analytics
     "analytics.kpimetric": DERIVED,
+    # operations: staff's runtime choices are decisions; job runs are the machinery's own record.
+    "operations.systemsetting": CAPTURED,
+    "operations.jobrun": NotCaptured("the scheduler's own record: one row per job run, pruned by retention"),
     # auditing
     "auditing.auditlog": NotCaptured("the trail itself: append-only, each row hashed"),
     "auditing.auditseal": NotCaptured("the trail's tamper evidence: append-only, each seal chained to the last"),

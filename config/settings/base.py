@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "auditing",
     "analytics",
     "backups",
+    "operations",
     # The product assembled (seeding, navigation, the staff overview, search across the apps): imports
     # every app above.
     "search",
@@ -52,7 +53,17 @@ INSTALLED_APPS = [
 ]
 # The project's own apps holding domain models: their models get permissions (RBAC catalog) and
 # automatic audit capture (auditing.capture).
-DOMAIN_APPS = ("accounts", "consultants", "billing", "support", "attachments", "auditing", "analytics", "backups")
+DOMAIN_APPS = (
+    "accounts",
+    "consultants",
+    "billing",
+    "support",
+    "attachments",
+    "auditing",
+    "analytics",
+    "backups",
+    "operations",
+)
 
 MIDDLEWARE = [
     "core.security_middleware.RejectControlCharactersMiddleware",
@@ -348,6 +359,42 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task running longer is stopped (SIGKILL of its worker process); its lock outlives no run.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
+
+# When each periodic job runs by default: an interval ("5s", "15m", "2h", "1d") or a crontab
+# ("17 3 * * *", in CELERY_TIMEZONE). The jobs are listed in operations.jobs; staff override these on the
+# system settings page without a restart. JOB_<NAME> in the environment changes a default.
+_PERIODIC_JOB_DEFAULTS = {
+    "user-roles-expiry": "15m",
+    "user-sessions-cleanup": "23 * * * *",
+    "notifications-deliver": "30s",
+    "system-logs-cleanup": "17 3 * * *",
+    # Seconds of sealing lag under normal load (decision 0016); a run finding nothing new costs two queries.
+    "audit-rows-seal": "5s",
+    "audit-chain-verify": "41 * * * *",
+    "audit-chain-verify-full": "7 4 * * sun",
+    "audit-partitions-ensure": "3 2 * * *",
+    "tickets-auto-close": "47 4 * * *",
+    "tickets-sla-breaches": "5m",
+    "attachments-sweep": "29 4 * * *",
+    "backups-stuck-repair": "10m",
+    "job-runs-cleanup": "53 3 * * *",
+}
+PERIODIC_JOBS = {
+    name: env.str(f"JOB_{name.upper().replace('-', '_')}", default=default)
+    for name, default in _PERIODIC_JOB_DEFAULTS.items()
+}
+# Days a job run's record is kept (the job-runs-cleanup job).
+JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=14)
+
+# Days a backup is kept, and hours after which a backup still pending or running has failed.
+BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=30)
+BACKUP_STUCK_AFTER_HOURS = env.int("BACKUP_STUCK_AFTER_HOURS", default=6)
+
+# Attempts at delivering a notification before it is marked FAILED (system setting notifications.max_attempts).
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 
 # How many days ahead the role-expiry job warns a role's holder and whoever granted it.
 ROLE_EXPIRY_WARNING_DAYS = env.int("ROLE_EXPIRY_WARNING_DAYS", default=3)

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from backups import services
+
+
+@shared_task
+def backups_stuck_repair_task() -> dict:
+    """Periodic: marks failed the backups that never finished."""
+    return {"failed": services.backups_stuck_repair()}

@@ -1,0 +1,314 @@
+"""The runtime choices staff make, each with its default from the environment (decision 0023).
+
+Every setting is declared here once: its key, where it shows on the settings page, its kind and bounds,
+and its default, read from Django settings when asked (so a test's ``settings`` override or a changed
+environment shows through until staff save a value of their own). Code reads a value with
+``system_setting(key)``; staff change values on the settings page, through
+``operations.services.system_settings_update``.
+
+Values live in ``SystemSetting`` rows, one per key that differs from its default's source, and are read
+through the shared cache (one entry holding every stored value), cleared on every change: a job reads the
+value in force when it runs, in any process, without a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext as _
+
+from operations.jobs import JOBS
+from operations.schedules import schedule_normalized
+
+CACHE_KEY = "operations:system-settings"
+CACHE_SECONDS = 60 * 60
+
+NOTIFICATION_CHANNELS = ("EMAIL", "SMS", "WHATSAPP", "PUSH")
+LOG_LEVELS = ("INFO", "WARNING", "ERROR", "CRITICAL")
+TICKET_PRIORITIES = ("URGENT", "HIGH", "MEDIUM", "LOW")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One runtime choice. ``kind`` is ``"bool"``, ``"int"``, ``"hours"`` (a decimal number of hours),
+    ``"schedule"`` (``operations.schedules``) or ``"text"``; ``validator`` (a callable or its dotted path,
+    resolved when used: the owning app sits above this module) raises ``ValidationError`` or ``ValueError``
+    for a value it refuses."""
+
+    key: str
+    section: Any  # lazy translations
+    label: Any
+    kind: str
+    default: Callable[[], Any]
+    help_text: Any = ""
+    min_value: float | None = None
+    max_value: float | None = None
+    validator: str | Callable[[Any], Any] | None = None
+
+    def clean(self, raw: Any) -> Any:
+        """The value ``raw`` (from a form or a caller) stands for, as stored; ``ValidationError`` otherwise."""
+        value = _coerced(self.kind, raw)
+        if self.min_value is not None and value < self.min_value:
+            raise ValidationError(_("The lowest allowed value is %(min)s.") % {"min": _number(self.min_value)})
+        if self.max_value is not None and value > self.max_value:
+            raise ValidationError(_("The highest allowed value is %(max)s.") % {"max": _number(self.max_value)})
+        if self.validator is not None:
+            validate = import_string(self.validator) if isinstance(self.validator, str) else self.validator
+            try:
+                validate(value)
+            except ValueError as error:
+                raise ValidationError(str(error)) from error
+        return value
+
+
+def _lazy_format(message: str, **params: str) -> Any:
+    """``message`` (marked with ``gettext_noop``) translated when shown, then filled in with ``params``."""
+    return lazy(lambda: gettext(message) % params, str)()
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _coerced(kind: str, raw: Any) -> Any:
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        raise ValidationError(_("Choose on or off."))
+    if isinstance(raw, str) and "\x00" in raw:
+        raise ValidationError(_("This value contains a character that is not allowed."))
+    if kind == "int":
+        try:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            return int(str(raw).strip()) if isinstance(raw, str) else int(raw)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(_("Enter a whole number.")) from error
+    if kind == "hours":
+        try:
+            value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(_("Enter a number of hours, such as 4 or 0.5.")) from error
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValidationError(_("Enter a number of hours, such as 4 or 0.5."))
+        return value
+    if kind == "schedule":
+        return schedule_normalized(str(raw))
+    if kind == "text":
+        value = str(raw).strip()
+        if len(value) > 500:
+            raise ValidationError(_("Keep this under 500 characters."))
+        return value
+    raise ValueError(f"unknown setting kind {kind!r}")
+
+
+def _setting_from(name: str, *path: str) -> Callable[[], Any]:
+    """A default read from ``settings.<name>`` (then down ``path`` in nested dicts) when asked."""
+
+    def default() -> Any:
+        value = getattr(settings, name)
+        for part in path:
+            value = value[part]
+        return value
+
+    return default
+
+
+def _job_settings() -> list[Setting]:
+    section = gettext_lazy("Periodic jobs")
+    rows = []
+    for job in JOBS:
+        rows.append(
+            Setting(
+                f"jobs.{job.name}.enabled",
+                section,
+                job.name,
+                "bool",
+                lambda: True,
+                help_text=job.description,
+            )
+        )
+        rows.append(
+            Setting(
+                f"jobs.{job.name}.schedule",
+                section,
+                job.name,
+                "schedule",
+                _setting_from("PERIODIC_JOBS", job.name),
+                help_text=gettext_lazy("An interval such as 15m, or a crontab such as 17 3 * * *."),
+            )
+        )
+    return rows
+
+
+def _declared() -> list[Setting]:
+    jobs = gettext_lazy("Periodic jobs")
+    logs = gettext_lazy("System log retention")
+    support = gettext_lazy("Support service levels")
+    backups = gettext_lazy("Backups")
+    notifications = gettext_lazy("Notifications")
+    return [
+        *_job_settings(),
+        Setting(
+            "jobs.run_retention_days",
+            jobs,
+            gettext_lazy("Keep job run records for (days)"),
+            "int",
+            _setting_from("JOB_RUN_RETENTION_DAYS"),
+            min_value=1,
+            max_value=3650,
+        ),
+        *(
+            Setting(
+                f"logs.retention_days.{level}",
+                logs,
+                _lazy_format(gettext_noop("Keep %(level)s entries for (days)"), level=level),
+                "int",
+                _setting_from("SYSTEM_LOG_RETENTION_DAYS", level),
+                min_value=1,
+                max_value=3650,
+            )
+            for level in LOG_LEVELS
+        ),
+        Setting(
+            "support.business_hours",
+            support,
+            gettext_lazy("Business hours"),
+            "text",
+            _setting_from("SUPPORT_BUSINESS_HOURS"),
+            help_text=gettext_lazy("Days and hours the desk works, such as mon-fri 09:00-17:00."),
+            validator="support.sla.business_hours_validate",
+        ),
+        Setting(
+            "support.time_zone",
+            support,
+            gettext_lazy("Time zone of the business hours"),
+            "text",
+            _setting_from("SUPPORT_TIME_ZONE"),
+            help_text=gettext_lazy("An IANA time zone, such as Europe/Paris."),
+            validator="support.sla.time_zone_validate",
+        ),
+        *(
+            Setting(
+                f"support.sla.first_response_hours.{priority}",
+                support,
+                _lazy_format(gettext_noop("First response within (business hours), %(priority)s"), priority=priority),
+                "hours",
+                _setting_from("SUPPORT_SLA_FIRST_RESPONSE_HOURS", priority),
+                min_value=0.1,
+                max_value=24 * 365,
+            )
+            for priority in TICKET_PRIORITIES
+        ),
+        *(
+            Setting(
+                f"support.sla.resolution_hours.{priority}",
+                support,
+                _lazy_format(gettext_noop("Resolution within (business hours), %(priority)s"), priority=priority),
+                "hours",
+                _setting_from("SUPPORT_SLA_RESOLUTION_HOURS", priority),
+                min_value=0.1,
+                max_value=24 * 365,
+            )
+            for priority in TICKET_PRIORITIES
+        ),
+        Setting(
+            "support.sla.at_risk_minutes",
+            support,
+            gettext_lazy("Warn this many minutes before a deadline"),
+            "int",
+            _setting_from("SUPPORT_SLA_AT_RISK_MINUTES"),
+            min_value=0,
+            max_value=7 * 24 * 60,
+        ),
+        Setting(
+            "support.auto_close_days",
+            support,
+            gettext_lazy("Close resolved tickets after (days)"),
+            "int",
+            _setting_from("SUPPORT_AUTO_CLOSE_DAYS"),
+            min_value=1,
+            max_value=365,
+        ),
+        Setting(
+            "backups.retention_days",
+            backups,
+            gettext_lazy("Keep backups for (days)"),
+            "int",
+            _setting_from("BACKUP_RETENTION_DAYS"),
+            min_value=1,
+            max_value=3650,
+        ),
+        Setting(
+            "backups.stuck_after_hours",
+            backups,
+            gettext_lazy("A backup still running after (hours) has failed"),
+            "int",
+            _setting_from("BACKUP_STUCK_AFTER_HOURS"),
+            min_value=1,
+            max_value=7 * 24,
+        ),
+        *(
+            Setting(
+                f"notifications.{channel}.enabled",
+                notifications,
+                _lazy_format(gettext_noop("Send %(channel)s notifications"), channel=channel),
+                "bool",
+                lambda: True,
+                help_text=gettext_lazy("Off: notifications on this channel wait, and go out once it is on again."),
+            )
+            for channel in NOTIFICATION_CHANNELS
+        ),
+        Setting(
+            "notifications.max_attempts",
+            notifications,
+            gettext_lazy("Attempts before a notification is marked failed"),
+            "int",
+            _setting_from("NOTIFICATION_MAX_ATTEMPTS"),
+            min_value=1,
+            max_value=20,
+        ),
+    ]
+
+
+SETTINGS: Mapping[str, Setting] = MappingProxyType({setting.key: setting for setting in _declared()})
+
+
+def stored_values() -> dict[str, Any]:
+    """Every value staff stored (key -> value), from the shared cache or, on a miss, one query."""
+    values = cache.get(CACHE_KEY)
+    if values is None:
+        from operations.models import SystemSetting
+
+        values = dict(SystemSetting.objects.values_list("key", "value"))
+        cache.set(CACHE_KEY, values, CACHE_SECONDS)
+    return values
+
+
+def stored_values_forget() -> None:
+    """Drops the cached values: the next read in any process sees the table (called after each change)."""
+    cache.delete(CACHE_KEY)
+
+
+def system_setting(key: str) -> Any:
+    """The value of ``key`` in force now: what staff stored, else its default. ``KeyError`` for an unknown key."""
+    setting = SETTINGS[key]
+    stored = stored_values()
+    if key in stored:
+        return stored[key]
+    return setting.default()
+
+
+def system_settings_in_force() -> dict[str, Any]:
+    """Every key's value in force now (one cache read)."""
+    stored = stored_values()
+    return {key: stored[key] if key in stored else setting.default() for key, setting in SETTINGS.items()}
