@@ -9,12 +9,15 @@ recomputed and how much was written.
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from analytics.models import KPIMetric, KPIPeriod
 from auditing.models import AuditAction
@@ -143,3 +146,94 @@ def _check_each_once(rows: list[KPIMetric]) -> None:
         if key in seen:
             raise ValueError(f"KPI value {row.name!r} {row.dimensions} is given twice")
         seen.add(key)
+
+
+# The longest span one recompute covers: ten years of days, each a handful of values.
+KPI_COMPUTE_MAX_DAYS = 3_700
+
+
+@dataclass(frozen=True)
+class KpiRecompute:
+    days: int
+    weeks: int
+    months: int
+    values: int
+
+
+def kpis_compute(*, start: date, end: date, job: str = "compute_kpis") -> KpiRecompute:
+    """Recomputes every metric (``analytics.metrics``) for each day from ``start`` to ``end`` inclusive (local
+    days, ``settings.TIME_ZONE``), and for each week (Monday first) and month those days fall in, so far.
+
+    Safe to repeat: values are upserted, each period in one statement with its RECOMPUTE event. A day without
+    facts stores 0 for the platform-wide metrics (a chart's gap would read as "unknown"); breakdowns store
+    only what occurred (no 0 for every currency). Raises ``ValueError`` for a backwards or too long span.
+    """
+    from analytics.metrics import METRICS
+
+    if isinstance(start, datetime) or isinstance(end, datetime):
+        raise ValueError("start and end are dates, not times")
+    if end < start:
+        raise ValueError(f"the span ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})")
+    if (end - start).days + 1 > KPI_COMPUTE_MAX_DAYS:
+        raise ValueError(f"at most {KPI_COMPUTE_MAX_DAYS:,} days at a time; split the span")
+    # Every day of every week and month touched, so that their totals can be rolled up from the days.
+    earliest = min(_week_start(start), start.replace(day=1))
+    latest = max(_week_start(end) + timedelta(days=6), _month_end(end))
+    zone = ZoneInfo(settings.TIME_ZONE)
+    since = datetime.combine(earliest, time.min, tzinfo=zone)
+    until = datetime.combine(latest + timedelta(days=1), time.min, tzinfo=zone)
+
+    days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+    periods = sorted(
+        {(KPIPeriod.DAILY, day) for day in days}
+        | {(KPIPeriod.WEEKLY, _week_start(day)) for day in days}
+        | {(KPIPeriod.MONTHLY, day.replace(day=1)) for day in days}
+    )
+    # (period, period start) -> (metric, dimensions as JSON) -> value: each day's facts are added to the
+    # day, its week and its month in one pass.
+    totals: dict[tuple[str, date], dict[tuple[str, str], Any]] = {period: {} for period in periods}
+    for metric in METRICS:
+        if not metric.breakdown:  # platform-wide: 0 on a day without facts, so every period has a value
+            for values in totals.values():
+                values[(metric.name, "{}")] = 0
+        for day, dimensions, value in metric.daily(since, until):
+            key = (metric.name, json.dumps(dimensions, sort_keys=True))
+            for period in (
+                (KPIPeriod.DAILY, day),
+                (KPIPeriod.WEEKLY, _week_start(day)),
+                (KPIPeriod.MONTHLY, day.replace(day=1)),
+            ):
+                if period in totals:
+                    totals[period][key] = totals[period].get(key, 0) + value
+    categories = {metric.name: metric.category for metric in METRICS}
+    stored = sum(
+        kpi_values_store(
+            period=period,
+            period_start=first,
+            values=[
+                KpiValue(name, categories[name], value, json.loads(dimensions))
+                for (name, dimensions), value in values.items()
+            ],
+            scope={"job": job},
+        )
+        for (period, first), values in totals.items()
+    )
+    count = {kind: sum(1 for period, _start in periods if period == kind) for kind in KPIPeriod.values}
+    return KpiRecompute(
+        days=count[KPIPeriod.DAILY], weeks=count[KPIPeriod.WEEKLY], months=count[KPIPeriod.MONTHLY], values=stored
+    )
+
+
+def kpis_compute_recent(*, now: datetime | None = None) -> KpiRecompute:
+    """The KPI job's run: yesterday (its facts may still have been arriving at midnight) and today so far."""
+    today = timezone.localdate(now or timezone.now(), ZoneInfo(settings.TIME_ZONE))
+    return kpis_compute(start=today - timedelta(days=1), end=today, job="kpis-compute")
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)

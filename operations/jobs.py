@@ -85,6 +85,11 @@ JOBS: tuple[Job, ...] = (
         _("Removes stored files no row names, and rows whose file is gone."),
     ),
     Job(
+        "kpis-compute",
+        "analytics.tasks.kpis_compute_task",
+        _("Recomputes yesterday's and today's KPI values, and their week and month."),
+    ),
+    Job(
         "backups-stuck-repair",
         "backups.tasks.backups_stuck_repair_task",
         _("Marks failed the backups that have been running or pending far longer than any backup takes."),

@@ -379,6 +379,7 @@ _PERIODIC_JOB_DEFAULTS = {
     "tickets-auto-close": "47 4 * * *",
     "tickets-sla-breaches": "5m",
     "attachments-sweep": "29 4 * * *",
+    "kpis-compute": "5 * * * *",
     "backups-stuck-repair": "10m",
     "job-runs-cleanup": "53 3 * * *",
 }
