@@ -4,7 +4,8 @@ Each metric reads one table, grouped by the local day (``settings.TIME_ZONE``) o
 optionally broken down by a column (payments by currency: amounts in different currencies never add up).
 ``analytics.services.kpis_compute`` turns them into DAILY values and rolls the days up into their week and
 month. Counts and sums only: a week's value is the sum of its days, so a roll-up needs no second pass over
-the facts. A metric added here is computed by the next run of the KPI job.
+the facts. A metric added here is computed by the next run of the KPI job. The demo history
+(``backoffice.demo_data.kpi_tally``) writes the same names, money by currency too.
 """
 
 from __future__ import annotations
@@ -65,35 +66,35 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric(
-        "sessions.booked",
+        "sessions_booked",
         KPICategory.SESSIONS,
         _("Sessions booked"),
         lambda: Booking.objects.all(),
         "created_at",
     ),
     Metric(
-        "sessions.completed",
+        "sessions_completed",
         KPICategory.SESSIONS,
         _("Sessions held"),
         lambda: Booking.objects.filter(status=BookingStatus.COMPLETED),
         "scheduled_at",
     ),
     Metric(
-        "sessions.cancelled",
+        "sessions_cancelled",
         KPICategory.SESSIONS,
         _("Sessions cancelled"),
         lambda: Booking.objects.filter(status=BookingStatus.CANCELLED),
         "scheduled_at",
     ),
     Metric(
-        "sessions.no_show",
+        "sessions_no_show",
         KPICategory.SESSIONS,
         _("Sessions the client missed"),
         lambda: Booking.objects.filter(status=BookingStatus.NO_SHOW),
         "scheduled_at",
     ),
     Metric(
-        "revenue.gross",
+        "revenue_gross",
         KPICategory.REVENUE,
         _("Payments received"),
         lambda: Payment.objects.filter(paid_at__isnull=False),
@@ -102,7 +103,7 @@ METRICS: tuple[Metric, ...] = (
         breakdown="currency",
     ),
     Metric(
-        "revenue.platform_fees",
+        "platform_fees",
         KPICategory.REVENUE,
         _("Platform commission earned"),
         lambda: Payment.objects.filter(paid_at__isnull=False),
@@ -111,7 +112,7 @@ METRICS: tuple[Metric, ...] = (
         breakdown="currency",
     ),
     Metric(
-        "revenue.refunded",
+        "refunds_total",
         KPICategory.REVENUE,
         _("Money refunded"),
         lambda: Refund.objects.filter(status=RefundStatus.PROCESSED),
@@ -120,35 +121,35 @@ METRICS: tuple[Metric, ...] = (
         breakdown="payment__currency",
     ),
     Metric(
-        "users.joined",
+        "new_users",
         KPICategory.USERS,
         _("People who joined"),
         lambda: User.objects.all(),
         "created_at",
     ),
     Metric(
-        "consultants.joined",
+        "new_consultants",
         KPICategory.CONSULTANTS,
         _("Consultants who joined"),
         lambda: Consultant.objects.all(),
         "created_at",
     ),
     Metric(
-        "support.tickets_opened",
+        "tickets_opened",
         KPICategory.SUPPORT,
         _("Tickets opened"),
         lambda: SupportTicket.objects.all(),
         "created_at",
     ),
     Metric(
-        "support.tickets_resolved",
+        "tickets_resolved",
         KPICategory.SUPPORT,
         _("Tickets resolved"),
         lambda: SupportTicket.objects.filter(resolved_at__isnull=False),
         "resolved_at",
     ),
     Metric(
-        "support.first_response_breaches",
+        "first_response_breaches",
         KPICategory.SUPPORT,
         _("First responses later than promised"),
         lambda: SupportTicket.objects.filter(first_response_breached_at__isnull=False),

@@ -57,7 +57,7 @@ def test_a_fact_counts_on_its_local_day():
     # when
     kpis_compute(start=TUESDAY, end=TUESDAY)
     # then
-    assert value("sessions.booked", KPIPeriod.DAILY, TUESDAY) == 2
+    assert value("sessions_booked", KPIPeriod.DAILY, TUESDAY) == 2
 
 
 def test_money_is_summed_per_currency_and_rolled_up_into_the_week_and_month():
@@ -77,13 +77,13 @@ def test_money_is_summed_per_currency_and_rolled_up_into_the_week_and_month():
     # when
     kpis_compute(start=date(2026, 3, 2), end=TUESDAY)
     # then
-    assert value("revenue.gross", KPIPeriod.DAILY, TUESDAY, currency="USD") == Decimal("40")
-    assert value("revenue.gross", KPIPeriod.DAILY, TUESDAY, currency="JPY") == Decimal("5000")
-    assert value("revenue.platform_fees", KPIPeriod.DAILY, TUESDAY, currency="USD") == Decimal("6")
-    assert value("revenue.gross", KPIPeriod.WEEKLY, date(2026, 3, 2), currency="USD") == Decimal("140")
-    assert value("revenue.gross", KPIPeriod.MONTHLY, date(2026, 3, 1), currency="USD") == Decimal("140")
+    assert value("revenue_gross", KPIPeriod.DAILY, TUESDAY, currency="USD") == Decimal("40")
+    assert value("revenue_gross", KPIPeriod.DAILY, TUESDAY, currency="JPY") == Decimal("5000")
+    assert value("platform_fees", KPIPeriod.DAILY, TUESDAY, currency="USD") == Decimal("6")
+    assert value("revenue_gross", KPIPeriod.WEEKLY, date(2026, 3, 2), currency="USD") == Decimal("140")
+    assert value("revenue_gross", KPIPeriod.MONTHLY, date(2026, 3, 1), currency="USD") == Decimal("140")
     # a currency with no payment that day has no value, rather than a 0 for every currency
-    assert value("revenue.gross", KPIPeriod.DAILY, date(2026, 3, 2), currency="JPY") is None
+    assert value("revenue_gross", KPIPeriod.DAILY, date(2026, 3, 2), currency="JPY") is None
 
 
 def test_the_week_and_month_count_their_days_outside_the_span_too():
@@ -93,10 +93,10 @@ def test_the_week_and_month_count_their_days_outside_the_span_too():
     # when
     kpis_compute(start=TUESDAY, end=TUESDAY)
     # then: the month holds both; the week (from Monday 2nd) only Tuesday's
-    assert value("sessions.booked", KPIPeriod.MONTHLY, date(2026, 3, 1)) == 2
-    assert value("sessions.booked", KPIPeriod.WEEKLY, date(2026, 3, 2)) == 1
+    assert value("sessions_booked", KPIPeriod.MONTHLY, date(2026, 3, 1)) == 2
+    assert value("sessions_booked", KPIPeriod.WEEKLY, date(2026, 3, 2)) == 1
     # and the days outside the span were not stored
-    assert value("sessions.booked", KPIPeriod.DAILY, date(2026, 3, 1)) is None
+    assert value("sessions_booked", KPIPeriod.DAILY, date(2026, 3, 1)) is None
 
 
 def test_a_day_without_facts_stores_zero_for_every_platform_wide_metric():
@@ -104,9 +104,7 @@ def test_a_day_without_facts_stores_zero_for_every_platform_wide_metric():
     kpis_compute(start=TUESDAY, end=TUESDAY)
     # then
     platform_wide = {metric.name for metric in METRICS if not metric.breakdown}
-    stored = dict(
-        KPIMetric.objects.filter(period=KPIPeriod.DAILY, period_start=TUESDAY).values_list("name", "value")
-    )
+    stored = dict(KPIMetric.objects.filter(period=KPIPeriod.DAILY, period_start=TUESDAY).values_list("name", "value"))
     assert stored == {name: Decimal(0) for name in platform_wide}
 
 
@@ -122,11 +120,11 @@ def test_statuses_and_their_dates_decide_what_counts():
     # when
     kpis_compute(start=TUESDAY, end=TUESDAY)
     # then
-    assert value("sessions.completed", KPIPeriod.DAILY, TUESDAY) == 1
-    assert value("sessions.cancelled", KPIPeriod.DAILY, TUESDAY) == 1
-    assert value("support.tickets_resolved", KPIPeriod.DAILY, TUESDAY) == 1
-    assert value("support.tickets_opened", KPIPeriod.DAILY, TUESDAY) == 0
-    assert (value("users.joined", KPIPeriod.DAILY, TUESDAY) or 0) >= 1
+    assert value("sessions_completed", KPIPeriod.DAILY, TUESDAY) == 1
+    assert value("sessions_cancelled", KPIPeriod.DAILY, TUESDAY) == 1
+    assert value("tickets_resolved", KPIPeriod.DAILY, TUESDAY) == 1
+    assert value("tickets_opened", KPIPeriod.DAILY, TUESDAY) == 0
+    assert (value("new_users", KPIPeriod.DAILY, TUESDAY) or 0) >= 1
 
 
 def test_a_rerun_replaces_the_values_instead_of_adding_to_them():
@@ -138,8 +136,8 @@ def test_a_rerun_replaces_the_values_instead_of_adding_to_them():
     kpis_compute(start=TUESDAY, end=TUESDAY)
     kpis_compute(start=TUESDAY, end=TUESDAY)
     # then
-    assert value("sessions.booked", KPIPeriod.DAILY, TUESDAY) == 2
-    assert KPIMetric.objects.filter(name="sessions.booked", period=KPIPeriod.DAILY).count() == 1
+    assert value("sessions_booked", KPIPeriod.DAILY, TUESDAY) == 2
+    assert KPIMetric.objects.filter(name="sessions_booked", period=KPIPeriod.DAILY).count() == 1
 
 
 def test_the_queries_do_not_grow_with_the_facts():
@@ -196,8 +194,8 @@ def test_the_recent_run_covers_yesterday_and_today_in_the_local_time_zone():
     run = kpis_compute_recent(now=at(3, 23, 45))
     # then
     assert run.days == 2
-    assert value("sessions.booked", KPIPeriod.DAILY, date(2026, 3, 4)) == 1
-    assert value("sessions.booked", KPIPeriod.DAILY, TUESDAY) == 0
+    assert value("sessions_booked", KPIPeriod.DAILY, date(2026, 3, 4)) == 1
+    assert value("sessions_booked", KPIPeriod.DAILY, TUESDAY) == 0
 
 
 def test_the_command_recomputes_a_span_and_says_what_it_stored(capsys):
@@ -208,7 +206,7 @@ def test_the_command_recomputes_a_span_and_says_what_it_stored(capsys):
     # then
     out = capsys.readouterr().out
     assert "2 days (2026-03-02 to 2026-03-03)" in out
-    assert value("sessions.booked", KPIPeriod.DAILY, TUESDAY) == 1
+    assert value("sessions_booked", KPIPeriod.DAILY, TUESDAY) == 1
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,9 @@ PLATFORM_METRICS = {
 }
 # The metrics also broken down by service category and by consultant.
 BROKEN_DOWN_METRICS = ("sessions_completed", "revenue_gross")
+# Money, counted in the platform's currency and stored with it as a dimension, as the KPI job stores each
+# currency's own (analytics.metrics).
+MONEY_METRICS = frozenset({"revenue_gross", "platform_fees", "refunds_total"})
 
 Amount = int | Decimal
 

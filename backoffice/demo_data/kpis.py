@@ -10,9 +10,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import islice
 
+from django.conf import settings
+
 from analytics.models import KPIMetric, KPIPeriod
 from backoffice.demo_data.context import DemoContext
-from backoffice.demo_data.kpi_tally import BROKEN_DOWN_METRICS, PLATFORM_METRICS, period_start
+from backoffice.demo_data.kpi_tally import BROKEN_DOWN_METRICS, MONEY_METRICS, PLATFORM_METRICS, period_start
 
 KPI_FIELDS = ("id", "name", "category", "period", "period_start", "value", "dimensions", "computed_at")
 # (name, category, period, period start, value, dimensions)
@@ -57,7 +59,7 @@ def _platform(ctx: DemoContext, period: str) -> Iterator[Value]:
     values = ctx.kpis.platform_values(period)
     for start in _period_starts(ctx, period):
         for name, category in PLATFORM_METRICS.items():
-            yield name, category, period, start, Decimal(values.get((name, start), 0)), {}
+            yield name, category, period, start, Decimal(values.get((name, start), 0)), _dimensions(name)
 
 
 def _by_category(ctx: DemoContext, period: str) -> Iterator[Value]:
@@ -66,7 +68,7 @@ def _by_category(ctx: DemoContext, period: str) -> Iterator[Value]:
         for category_id, slug in ctx.category_slugs.items():
             for name in BROKEN_DOWN_METRICS:
                 amount = Decimal(values.get((name, category_id, start), 0))
-                yield name, PLATFORM_METRICS[name], period, start, amount, {"service_category": slug}
+                yield name, PLATFORM_METRICS[name], period, start, amount, _dimensions(name, service_category=slug)
 
 
 def _by_consultant(ctx: DemoContext, period: str) -> Iterator[Value]:
@@ -75,4 +77,16 @@ def _by_consultant(ctx: DemoContext, period: str) -> Iterator[Value]:
         for consultant in ctx.consultants:
             for name in BROKEN_DOWN_METRICS:
                 amount = Decimal(values.get((name, consultant.id, period, start), 0))
-                yield name, PLATFORM_METRICS[name], period, start, amount, {"consultant_id": consultant.id}
+                yield (
+                    name,
+                    PLATFORM_METRICS[name],
+                    period,
+                    start,
+                    amount,
+                    _dimensions(name, consultant_id=consultant.id),
+                )
+
+
+def _dimensions(name: str, **breakdown: object) -> dict:
+    """The value's dimensions: its breakdown, and for money the currency it is counted in."""
+    return {**breakdown, "currency": settings.DEFAULT_CURRENCY} if name in MONEY_METRICS else breakdown

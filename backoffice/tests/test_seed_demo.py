@@ -403,15 +403,17 @@ def test_kpi_values_agree_with_the_rows_they_summarise(seeded, settings):
     in_month = {"scheduled_at__date__gte": month, "scheduled_at__date__lt": first_of_this_month}
     paid_in_month = {"paid_at__date__gte": month, "paid_at__date__lt": first_of_this_month}
 
-    def kpi(name: str) -> Decimal:
-        return KPIMetric.objects.get(name=name, period=KPIPeriod.MONTHLY, period_start=month, dimensions={}).value
+    def kpi(name: str, **dimensions: str) -> Decimal:
+        return KPIMetric.objects.get(
+            name=name, period=KPIPeriod.MONTHLY, period_start=month, dimensions=dimensions
+        ).value
 
     # then
     assert kpi("sessions_completed") == Booking.objects.filter(status=BookingStatus.COMPLETED, **in_month).count()
     # money in the platform's currency
     paid = Payment.objects.filter(status__in=PAID, currency=settings.DEFAULT_CURRENCY, **paid_in_month)
     revenue = paid.aggregate(total=Sum("amount"))["total"]
-    assert kpi("revenue_gross") == revenue
+    assert kpi("revenue_gross", currency=settings.DEFAULT_CURRENCY) == revenue
 
 
 def test_attachments_point_at_real_stored_files_of_every_owner_type(seeded):
