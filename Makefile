@@ -34,7 +34,7 @@ run: install messages
 		echo "Starting a Celery worker and beat on $$CELERY_BROKER_URL"; \
 		trap 'kill 0' EXIT; \
 		$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
-		$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule & \
+		$(VENV)/bin/celery -A config beat --loglevel=INFO & \
 		$(PY) manage.py runserver $(HOST):$(PORT); \
 	else \
 		echo "No CELERY_BROKER_URL: background tasks run in-process."; \
@@ -66,6 +66,7 @@ bench: install
 	$(PY) bench/support_queue.py
 	$(PY) bench/billing_finance.py
 	$(PY) bench/billing_refunds.py
+	$(PY) bench/notifications_delivery.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache artifacts

@@ -1,7 +1,6 @@
 from celery import shared_task
 
 from attachments import services
-from core.locks import single_run
 
 
 @shared_task
@@ -12,11 +11,11 @@ def attachment_thumbnail_task(attachment_id: int) -> str:
 
 @shared_task
 def attachments_sweep_task() -> dict:
-    """Periodic: removes stored objects no row names and rows whose stored file is gone."""
-    with single_run("attachments:sweep") as running:
-        if not running:
-            return {"skipped": True}
-        report = services.attachments_sweep()
+    """Periodic: removes stored objects no row names and rows whose stored file is gone.
+
+    A periodic job (operations.jobs): the task base runs one sweep at a time and records each run.
+    """
+    report = services.attachments_sweep()
     return {
         "orphan_objects": len(report.orphan_objects),
         "rows_without_object": len(report.rows_without_object),

@@ -8,12 +8,12 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from auditing.models import AuditAction, AuditLog, SystemLog
+from auditing.models import AuditAction, AuditLog, LogLevel, SystemLog
 from core import request_context
+from operations.system_settings import system_setting
 
 REDACTED = "[redacted]"
 # Field names whose values never reach the audit trail.
@@ -99,7 +99,8 @@ def audit_export_record(*, filters: dict[str, Any]) -> AuditLog:
 
 
 def system_logs_cleanup(*, now=None, batch_size: int = 5_000) -> dict[str, int]:
-    """Deletes system log rows older than their level's retention (``SYSTEM_LOG_RETENTION_DAYS``).
+    """Deletes system log rows older than their level's retention: the system setting
+    ``logs.retention_days.<LEVEL>``, read now (its default is ``SYSTEM_LOG_RETENTION_DAYS``).
 
     Works in batches of ``batch_size`` rows, each its own short transaction picking the oldest rows by
     the (level, created_at) index, so no long lock is held and writers are never blocked for long.
@@ -107,8 +108,8 @@ def system_logs_cleanup(*, now=None, batch_size: int = 5_000) -> dict[str, int]:
     """
     now = now or timezone.now()
     deleted: dict[str, int] = {}
-    for level, days in settings.SYSTEM_LOG_RETENTION_DAYS.items():
-        cutoff = now - timedelta(days=days)
+    for level in LogLevel.values:
+        cutoff = now - timedelta(days=system_setting(f"logs.retention_days.{level}"))
         deleted[level] = 0
         while True:
             with transaction.atomic():

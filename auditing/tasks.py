@@ -7,20 +7,18 @@ from auditing.chain import audit_chain_verify
 from auditing.partitions import audit_partitions_ensure
 from auditing.sealing import audit_rows_seal, audit_seal_status, seal_status_remember
 from auditing.services import system_logs_cleanup
-from core.locks import single_run
 
-CLEANUP_LOCK = "lock:system_logs_cleanup_task"
-VERIFY_LOCK = "lock:audit_chain_verify_task"
+# Each of these is a periodic job (operations.jobs): the task base runs one at a time per job, records the
+# run and honours its on/off switch, so no task here takes a lock of its own.
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def system_logs_cleanup_task() -> dict | None:
-    """Periodic: system log retention. Runs one at a time (a lock), returns rows deleted per level."""
-    with single_run(CLEANUP_LOCK) as running:
-        return system_logs_cleanup() if running else None  # None: another run is still deleting
+def system_logs_cleanup_task() -> dict:
+    """Periodic: system log retention (``logs.retention_days.<LEVEL>``); returns rows deleted per level."""
+    return system_logs_cleanup()
 
 
-@shared_task(ignore_result=True)
+@shared_task
 def audit_rows_seal_task() -> dict:
     """Every few seconds: seals the audit rows committed since the last run, then checks the lag.
 
@@ -35,15 +33,13 @@ def audit_rows_seal_task() -> dict:
 
 
 @shared_task
-def audit_chain_verify_task(full: bool = False) -> dict | None:
+def audit_chain_verify_task(full: bool = False) -> dict:
     """Periodic and on request: verifies the trail (incremental; ``full`` weekly), feeding the viewer's badge.
 
-    A failure is logged at CRITICAL (so it lands in the system log) and notified. One run at a time.
+    A failure is logged at CRITICAL (so it lands in the system log) and notified. The incremental and the
+    full verification are two jobs and may overlap: both only read, and each records its own verdict.
     """
-    with single_run(VERIFY_LOCK) as running:
-        if not running:
-            return None
-        verdict = audit_chain_verify(full=full)
+    verdict = audit_chain_verify(full=full)
     if not verdict.ok:
         verification_failed_alert(verdict)
     seal_lag_alert(audit_seal_status())

@@ -24,11 +24,11 @@ from auditing.filters import AuditLogFilter, SystemLogFilter
 from auditing.models import AuditAction, AuditLog, SystemLog
 from auditing.sealing import audit_seal_status_cached
 from auditing.services import audit_export_record
-from auditing.tasks import audit_chain_verify_task
 from core.access import permission_required
 from core.csv_export import csv_cell, csv_download, csv_lines, formula_safe
 from core.filters import filter_bar, filter_data, filter_query, filter_usable
 from core.keyset import BadPageToken, KeysetPage, keyset_page
+from operations.services import job_run_request
 
 ENTITY_TYPE = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 
@@ -121,7 +121,7 @@ def audit_export(request):
 @require_POST
 @permission_required(VIEW_AUDIT_LOG)
 def audit_chain_verify(request):
-    audit_chain_verify_task.delay()
+    job_run_request(job_name="audit-chain-verify", by=request.user)
     messages.success(
         request, _("Verification started: it seals what it can, then checks; the badge shows its verdict.")
     )

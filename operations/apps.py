@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class OperationsConfig(AppConfig):
     name = "operations"
     verbose_name = _("Operations")
+
+    def ready(self):
+        from django.core import checks
+
+        from operations.checks import periodic_jobs_check
+
+        checks.register(periodic_jobs_check)

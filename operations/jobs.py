@@ -95,6 +95,11 @@ JOBS: tuple[Job, ...] = (
         _("Marks failed the backups that have been running or pending far longer than any backup takes."),
     ),
     Job(
+        "backups-retention",
+        "backups.tasks.backups_retention_task",
+        _("Forgets backups past their retention, always keeping the newest good backup of each type."),
+    ),
+    Job(
         "job-runs-cleanup",
         "operations.tasks.job_runs_cleanup_task",
         _("Deletes job run records past their retention, and closes runs whose worker died."),

@@ -8,7 +8,7 @@
 import re
 from datetime import timedelta
 
-from celery.schedules import crontab, schedule
+from celery.schedules import ParseException, crontab, schedule
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,8 @@ def schedule_parse(text: str) -> schedule:
         return crontab(
             minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year, day_of_week=day_of_week
         )
-    except (ValueError, TypeError, KeyError, IndexError) as error:
+    # Celery's parser raises its own ParseException (not a ValueError) for some malformed fields ("-").
+    except (ParseException, ValueError, TypeError, KeyError, IndexError) as error:
         raise ValidationError(_("This crontab cannot be read: %(reason)s") % {"reason": error}) from error
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
-from celery import current_app
+from celery import Task, current_app
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from operations.jobs import JOBS_BY_NAME, Job
 from operations.models import JobOutcome, JobRun, JobTrigger, SystemSetting
@@ -17,10 +20,21 @@ from operations.permissions import CHANGE_SYSTEM_SETTINGS, RUN_JOB
 from operations.system_settings import SETTINGS, stored_values_forget, system_setting
 
 ERROR_MAX_LENGTH = 10_000
+WORKER_LOST = "The worker running this job stopped before it ended."
+# A run still RUNNING this long after its task's hard time limit has no worker left.
+ABANDONED_AFTER_LIMIT = timedelta(minutes=5)
 
 
 def job_run_started(*, job: Job, trigger: str, requested_by_id: int | None, task_id: str, worker: str) -> JobRun:
-    """Records that a run of ``job`` began (committed at once: a run that dies still shows)."""
+    """Records that a run of ``job`` began (committed at once: a run that dies still shows).
+
+    A message delivered again after its worker died (late acknowledgement) carries the same task id: the
+    run that worker left RUNNING is closed as FAILED here, rather than wait for the cleanup job.
+    """
+    if task_id:
+        JobRun.objects.filter(job=job.name, task_id=task_id, outcome=JobOutcome.RUNNING).update(
+            outcome=JobOutcome.FAILED, finished_at=timezone.now(), error=WORKER_LOST
+        )
     return JobRun.objects.create(
         job=job.name,
         trigger=trigger,
@@ -57,11 +71,19 @@ def job_run_now(*, job_name: str, by) -> str:
     """
     if not by.has_perm(RUN_JOB):
         raise PermissionDenied
+    return job_run_request(job_name=job_name, by=by)
+
+
+def job_run_request(*, job_name: str, by) -> str:
+    """Queues a run of ``job_name`` asked for by ``by``, for a caller that has checked its own permission
+    (the audit viewer's "verify now" needs only to view the trail); returns the task id. Recorded as a
+    run staff asked for (MANUAL, with ``by``): it runs even when the job is switched off.
+    """
     job = JOBS_BY_NAME.get(job_name)
     if job is None:
-        raise ValidationError("There is no job named %(name)s.", params={"name": job_name[:64]})
+        raise ValidationError(_("There is no job named %(name)s."), params={"name": job_name[:64]})
     # The registered task, not send_task: without a broker it runs in-process, as every task does.
-    result = current_app.tasks[job.task].apply_async(
+    result = job_task(job).apply_async(
         kwargs=dict(job.kwargs),
         headers={"job_trigger": JobTrigger.MANUAL, "job_requested_by": by.pk},
     )
@@ -73,17 +95,30 @@ def job_enabled(job: Job) -> bool:
 
 
 def job_runs_cleanup(*, now=None) -> dict[str, int]:
-    """Deletes runs older than ``jobs.run_retention_days`` and marks FAILED the runs left RUNNING by a worker
-    that died (started longer ago than any run may take)."""
+    """Deletes runs older than ``jobs.run_retention_days``, and marks FAILED the runs left RUNNING by a
+    worker that died (started longer ago than their task's hard time limit allows)."""
     now = now or timezone.now()
-    from django.conf import settings
-
-    abandoned = JobRun.objects.filter(
-        outcome=JobOutcome.RUNNING, started_at__lt=now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    ).update(outcome=JobOutcome.FAILED, finished_at=now, error="The worker running this job stopped before it ended.")
+    abandoned = 0
+    for job in JOBS_BY_NAME.values():
+        limit = timedelta(seconds=_task_time_limit(job))
+        abandoned += JobRun.objects.filter(
+            job=job.name, outcome=JobOutcome.RUNNING, started_at__lt=now - limit - ABANDONED_AFTER_LIMIT
+        ).update(outcome=JobOutcome.FAILED, finished_at=now, error=WORKER_LOST)
     cutoff = now - timedelta(days=system_setting("jobs.run_retention_days"))
     deleted, _ = JobRun.objects.filter(started_at__lt=cutoff).delete()
     return {"deleted": deleted, "abandoned": abandoned}
+
+
+def _task_time_limit(job: Job) -> int:
+    """The hard time limit of ``job``'s task in seconds: its own, else the workers' default."""
+    return int(job_task(job).time_limit or settings.CELERY_TASK_TIME_LIMIT)
+
+
+def job_task(job: Job) -> Task:
+    """The Celery task that runs ``job``. Its module is imported first: workers import every app's tasks
+    when they start, a web process only those its code happened to import."""
+    import_module(job.task.rpartition(".")[0])
+    return current_app.tasks[job.task]
 
 
 @transaction.atomic
@@ -101,7 +136,9 @@ def system_settings_update(*, changes: dict[str, Any], by) -> dict[str, Any]:
     for key, raw in changes.items():
         setting = SETTINGS.get(key)
         if setting is None:
-            errors[str(key)[:100]] = [ValidationError("There is no setting named %(key)s.", params={"key": key})]
+            errors[str(key)[:100]] = [
+                ValidationError(_("There is no setting named %(key)s."), params={"key": str(key)[:100]})
+            ]
             continue
         try:
             cleaned[key] = setting.clean(raw)

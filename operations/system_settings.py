@@ -104,10 +104,10 @@ def _coerced(kind: str, raw: Any) -> Any:
     if kind == "schedule":
         return schedule_normalized(str(raw))
     if kind == "text":
-        value = str(raw).strip()
-        if len(value) > 500:
+        text = str(raw).strip()
+        if len(text) > 500:
             raise ValidationError(_("Keep this under 500 characters."))
-        return value
+        return text
     raise ValueError(f"unknown setting kind {kind!r}")
 
 

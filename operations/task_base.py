@@ -2,7 +2,9 @@
 
 A task named in ``operations.jobs.JOBS`` runs its body only when:
 - the job is switched on (``jobs.<name>.enabled``), unless staff asked for this run by name ("run now");
-- no other run of the job holds its lock (``core.locks.single_run``, released only by its holder).
+- no other run of the job holds its lock (``job_lock_key``, ``core.locks.single_run``: released only by
+  its holder, and renewed while the run lasts, so a long run keeps it and a killed one frees it within
+  ``JOB_LOCK_SECONDS``).
 Every call, run or skipped, leaves a ``JobRun``: start, duration, outcome, the error, and what the task
 returned. An exception is recorded and raised again, so the task's own retry policy still applies.
 A task that is not a periodic job (a thumbnail, a notification kick) runs as a plain task.
@@ -10,12 +12,19 @@ A task that is not a periodic job (a thumbnail, a notification kick) runs as a p
 
 import traceback
 
-from django.conf import settings
-
 from core.locks import single_run
 from core.task_base import SystemActorTask
 from operations.jobs import job_for_task
 from operations.models import JobOutcome, JobTrigger
+
+# A dead run's lock is free again this long after its last renewal (every JOB_LOCK_RENEW_SECONDS).
+JOB_LOCK_SECONDS = 60
+JOB_LOCK_RENEW_SECONDS = 15
+
+
+def job_lock_key(job_name: str) -> str:
+    """The lock every run of ``job_name`` takes, whoever starts it (beat, "run now", a redelivery)."""
+    return f"job:{job_name}"
 
 
 class PeriodicJobTask(SystemActorTask):
@@ -37,7 +46,8 @@ class PeriodicJobTask(SystemActorTask):
         if trigger != JobTrigger.MANUAL and not services.job_enabled(job):
             services.job_run_finished(run, outcome=JobOutcome.SKIPPED, result={"skipped": "switched off"})
             return None
-        with single_run(f"job:{job.name}", timeout=settings.CELERY_TASK_TIME_LIMIT) as holding:
+        lock = single_run(job_lock_key(job.name), timeout=JOB_LOCK_SECONDS, renew_every=JOB_LOCK_RENEW_SECONDS)
+        with lock as holding:
             if not holding:
                 services.job_run_finished(run, outcome=JobOutcome.SKIPPED, result={"skipped": "already running"})
                 return None

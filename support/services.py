@@ -25,6 +25,7 @@ from attachments.models import FileOwnerType
 from attachments.services import attachments_upload_all
 from core.derived_grants import DerivedGrants
 from core.feedback import refusal_text
+from operations.system_settings import system_setting
 from support import sla
 from support.access import may_handle_tickets
 from support.models import (
@@ -305,11 +306,12 @@ def ticket_supervisors() -> list:
 
 
 def tickets_auto_close(*, now=None, batch_size: int = 500) -> int:
-    """Closes RESOLVED tickets resolved more than ``SUPPORT_AUTO_CLOSE_DAYS`` ago (the client had that long
-    to reply and reopen them), telling each requester; returns how many. Each ticket is locked and
-    re-read, so one a client reopened meanwhile stays open; batches commit on their own."""
+    """Closes RESOLVED tickets resolved more than ``support.auto_close_days`` ago (a system setting, by
+    default ``SUPPORT_AUTO_CLOSE_DAYS``: the client had that long to reply and reopen them), telling each
+    requester; returns how many. Each ticket is locked and re-read, so one a client reopened meanwhile stays
+    open; batches commit on their own."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.SUPPORT_AUTO_CLOSE_DAYS)
+    cutoff = now - timedelta(days=system_setting("support.auto_close_days"))
     due = SupportTicket.objects.filter(status=TicketStatus.RESOLVED, resolved_at__lt=cutoff).order_by("resolved_at")
     closed = 0
     while ids := list(due.values_list("pk", flat=True)[:batch_size]):

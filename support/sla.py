@@ -17,16 +17,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import seconds_as_duration
+from operations.system_settings import system_setting
 from support.models import ACTIVE_STATUSES, SupportHoliday, SupportTicket, TicketPriority
 
 # "24:00": an interval closing at the end of its day. `time` stops at 23:59:59.999999, which is read
@@ -238,6 +239,32 @@ def parse_business_hours(text: str) -> dict[int, tuple[tuple[time, time], ...]]:
     return result
 
 
+def business_hours_validate(text: str) -> None:
+    """Refuses business hours `parse_business_hours` cannot read (the settings page's validator for
+    ``support.business_hours``): ``ValidationError`` saying what is wrong and where."""
+    try:
+        parse_business_hours(text)
+    except ValueError as error:
+        raise ValidationError(
+            gettext("These business hours cannot be used: %(error)s Write them as in mon-fri 09:00-17:00.")
+            % {"error": error}
+        ) from None
+
+
+def time_zone_validate(name: str) -> None:
+    """Refuses a name that is not a known IANA time zone (the settings page's validator for
+    ``support.time_zone``)."""
+    try:
+        ZoneInfo(name)
+    # ValueError: not a relative name (an absolute or "../" path); OSError: a name the file system
+    # refuses (too long); ZoneInfoNotFoundError: no such zone.
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
+        raise ValidationError(
+            gettext("“%(name)s” is not a known time zone: use an IANA name such as Europe/Paris or UTC.")
+            % {"name": name[:64]}
+        ) from None
+
+
 def _group_parse(group: str) -> tuple[list[int], list[tuple[time, time]]]:
     first_digit = re.search(r"\d", group)
     if first_digit is None:
@@ -328,17 +355,19 @@ def _interval_text(opens: time, closes: time) -> str:
 
 
 def business_calendar() -> BusinessCalendar:
-    """The desk's calendar, from the settings and the ``SupportHoliday`` table.
+    """The desk's calendar, from the system settings in force and the ``SupportHoliday`` table.
 
-    Settings are read on every call (the parsed week is memoised by its text), so a changed setting, or
-    a test's override, applies at once. The holidays come from Django's cache, kept
-    ``HOLIDAYS_CACHE_SECONDS``: one query a minute across all processes rather than one per call, and a
-    shared cache (not a module-level one) because `business_calendar_forget` must reach every process.
+    The business hours and time zone are read on every call (``support.business_hours`` and
+    ``support.time_zone``, defaulting to ``SUPPORT_BUSINESS_HOURS`` and ``SUPPORT_TIME_ZONE``; the parsed
+    week is memoised by its text), so a change on the settings page, or a test's override, applies at once.
+    The holidays come from Django's cache, kept ``HOLIDAYS_CACHE_SECONDS``: one query a minute across all
+    processes rather than one per call, and a shared cache (not a module-level one) because
+    `business_calendar_forget` must reach every process.
     Callers computing many deadlines (a queue page) should still take one calendar and pass it along.
     """
     return BusinessCalendar(
-        time_zone=ZoneInfo(settings.SUPPORT_TIME_ZONE),
-        week=_week(settings.SUPPORT_BUSINESS_HOURS),
+        time_zone=ZoneInfo(system_setting("support.time_zone")),
+        week=_week(system_setting("support.business_hours")),
         holidays=_holidays(),
     )
 
@@ -367,7 +396,9 @@ def _holidays() -> frozenset[date]:
 
 
 def targets_for(priority: str) -> tuple[int, int]:
-    """``(first_response_seconds, resolution_seconds)`` of business time for a ticket ``priority``.
+    """``(first_response_seconds, resolution_seconds)`` of business time for a ticket ``priority``, from the
+    system settings in force (``support.sla.first_response_hours.<PRIORITY>`` and
+    ``support.sla.resolution_hours.<PRIORITY>``, defaulting to the ``SUPPORT_SLA_*_HOURS`` settings).
 
     Raises ``ValueError`` for a priority that is not a ``TicketPriority``, or one the settings give no
     positive target (the system checks E003 and E004 of `support.checks` report those at start-up).
@@ -380,9 +411,17 @@ def targets_for(priority: str) -> tuple[int, int]:
     )
 
 
+# The system setting holding each priority's target, by the Django setting that gives its default (named in
+# the messages, since that is where a missing or bad default has to be fixed).
+_TARGET_KEYS = {
+    "SUPPORT_SLA_FIRST_RESPONSE_HOURS": "support.sla.first_response_hours",
+    "SUPPORT_SLA_RESOLUTION_HOURS": "support.sla.resolution_hours",
+}
+
+
 def _target_seconds(setting_name: str, priority: str) -> int:
     try:
-        hours = float(getattr(settings, setting_name)[priority])
+        hours = float(system_setting(f"{_TARGET_KEYS[setting_name]}.{priority}"))
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"{setting_name} has no target for priority {priority}.") from None
     if not 0 < hours < math.inf:
@@ -408,10 +447,11 @@ def deadlines_for(
 
 
 def at_risk_before(now: datetime, calendar: BusinessCalendar | None = None) -> datetime:
-    """The instant ``SUPPORT_SLA_AT_RISK_MINUTES`` of business time after ``now``: a deadline at or before
-    it is at risk. Never decreases as ``now`` moves on, so it can bound an SQL range on ``sla_due_at``."""
+    """The instant ``support.sla.at_risk_minutes`` (a system setting, by default
+    ``SUPPORT_SLA_AT_RISK_MINUTES``) of business time after ``now``: a deadline at or before it is at risk.
+    Never decreases as ``now`` moves on, so it can bound an SQL range on ``sla_due_at``."""
     calendar = calendar or business_calendar()
-    return calendar.add(now, settings.SUPPORT_SLA_AT_RISK_MINUTES * 60)
+    return calendar.add(now, system_setting("support.sla.at_risk_minutes") * 60)
 
 
 class SlaState(models.TextChoices):

@@ -319,7 +319,7 @@ def test_the_sealing_job_runs_every_few_seconds_and_seals(trail):
 
     assert result["seals"] == 1 and result["rows"] >= 1 and not result["lagging"]
     schedule = {entry["task"]: entry for entry in app.conf.beat_schedule.values()}
-    assert schedule["auditing.tasks.audit_rows_seal_task"]["schedule"] <= 10
+    assert schedule["auditing.tasks.audit_rows_seal_task"]["schedule"].seconds <= 10
     assert "auditing.tasks.audit_partitions_ensure_task" in schedule
 
 

@@ -97,7 +97,8 @@ def test_a_task_run_by_a_real_worker_acts_as_the_system(celery_worker, require_p
         expires_at=timezone.now() - timedelta(minutes=1),
     )
 
-    assert user_roles_expiry_task.delay().get(timeout=30)["lapsed"] == 1
+    # Results are ignored by default (decision 0022): this caller asks for the one it reads.
+    assert user_roles_expiry_task.apply_async(ignore_result=False).get(timeout=30)["lapsed"] == 1
 
     event = AuditLog.objects.get(entity_type="accounts.userrole", entity_id=str(lapsing.pk), action="UPDATE")
     assert (event.actor_id, event.actor_label) == (None, "system: user_roles_expiry_task")

@@ -6,9 +6,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from auditing.models import AuditLog, LogLevel, SystemLog
-from auditing.tasks import CLEANUP_LOCK, system_logs_cleanup_task
+from auditing.tasks import system_logs_cleanup_task
 from auditing.tests.factories import AuditLogFactory, SystemLogFactory
+from core.locks import single_run
+from operations.services import system_settings_update
+from operations.task_base import job_lock_key
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +48,27 @@ def test_the_command_deletes_in_batches_and_reports(capsys):
 
 
 def test_overlapping_runs_do_not_both_delete():
-    from django.core.cache import cache
-
     aged(LogLevel.INFO, 400)
-    cache.add(CLEANUP_LOCK, "running")
-    assert system_logs_cleanup_task() is None
+    with single_run(job_lock_key("system-logs-cleanup")):  # a run still deleting
+        assert system_logs_cleanup_task() is None
     assert SystemLog.objects.exists()
+
+
+def test_a_retention_changed_by_staff_applies_at_the_next_run(settings, django_capture_on_commit_callbacks):
+    # given the environment's default of 14 days for INFO, and staff who set 400 days on the settings page
+    settings.SYSTEM_LOG_RETENTION_DAYS = {"INFO": 14, "WARNING": 30, "ERROR": 90, "CRITICAL": 365}
+    kept = aged(LogLevel.INFO, 300)
+    gone = aged(LogLevel.INFO, 401)
+    with django_capture_on_commit_callbacks(execute=True):
+        system_settings_update(changes={"logs.retention_days.INFO": 400}, by=UserFactory(is_superuser=True))
+
+    # when the job runs
+    result = system_logs_cleanup_task()
+
+    # then it used the value in force, not the environment's
+    assert result["INFO"] == 1
+    assert SystemLog.objects.filter(pk=kept.pk).exists()
+    assert not SystemLog.objects.filter(pk=gone.pk).exists()
 
 
 def test_the_job_is_in_the_beat_schedule():

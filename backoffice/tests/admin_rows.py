@@ -51,6 +51,8 @@ from consultants.tests.factories import (
     SpecialtyFactory,
 )
 from core.admin_performance import LargeTableAdminMixin
+from operations.models import JobRun, SystemSetting
+from operations.tests.factories import JobRunFactory, SystemSettingFactory
 from support.models import SupportHoliday, SupportTicket, TicketComment
 from support.tests.factories import SupportHolidayFactory, SupportTicketFactory, TicketCommentFactory
 
@@ -82,6 +84,8 @@ FACTORIES: dict[type[Model], type[DjangoModelFactory]] = {
     SystemLog: SystemLogFactory,
     KPIMetric: KPIMetricFactory,
     Backup: BackupFactory,
+    JobRun: JobRunFactory,
+    SystemSetting: SystemSettingFactory,
 }
 
 

@@ -1,4 +1,5 @@
-"""The logs, the KPI values and the roles and grants can be looked at in the admin, never altered there."""
+"""The logs, the KPI values, the roles and grants, the job runs and the system settings can be looked at in the
+admin, never altered there."""
 
 import pytest
 from django.contrib import admin
@@ -10,13 +11,15 @@ from auditing.models import AuditLog, SystemLog
 from backoffice.tests.admin_rows import STAFF_PAGE_MODELS, create_rows, registered_models
 from core.admin_readonly import ReadOnlyAdminMixin
 from core.testing import admin_url
+from operations.models import JobRun, SystemSetting
 
 pytestmark = pytest.mark.django_db
 
-READ_ONLY_MODELS = [AuditLog, SystemLog, KPIMetric, Role, Permission, RolePermission, UserRole]
+# Job runs are written by the task base as jobs run; settings only through the service that validates them.
+READ_ONLY_MODELS = [AuditLog, SystemLog, KPIMetric, Role, Permission, RolePermission, UserRole, JobRun, SystemSetting]
 
 
-def test_exactly_the_logs_kpi_values_roles_and_grants_are_read_only():
+def test_exactly_the_logs_kpi_values_roles_grants_job_runs_and_settings_are_read_only():
     read_only = {model for model in registered_models() if isinstance(admin.site._registry[model], ReadOnlyAdminMixin)}
     assert read_only == set(READ_ONLY_MODELS)
 

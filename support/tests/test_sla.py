@@ -48,7 +48,8 @@ def calendar(hours: str = NINE_TO_FIVE, zone: ZoneInfo = PARIS, holidays: tuple[
 
 
 @pytest.fixture
-def sla_settings(settings):
+def sla_settings(settings, db):
+    # The environment's values: the defaults of the system settings in force (which live in the database).
     settings.SUPPORT_TIME_ZONE = "Europe/Paris"
     settings.SUPPORT_BUSINESS_HOURS = NINE_TO_FIVE
     settings.SUPPORT_SLA_FIRST_RESPONSE_HOURS = {"URGENT": 1.0, "HIGH": 4.0, "MEDIUM": 8.0, "LOW": 24.0}
@@ -413,7 +414,8 @@ def test_the_calendar_reads_the_settings_and_caches_the_holidays_until_forgotten
     # given a holiday, and the calendar read once
     sla_settings.SUPPORT_BUSINESS_HOURS = WITH_LUNCH
     SupportHoliday.objects.create(day=date(2026, 12, 25), name="Christmas")
-    with django_assert_num_queries(1):
+    # Two on a cold cache: the system settings staff stored, and the holidays; both cached afterwards.
+    with django_assert_num_queries(2):
         business_calendar()
         desk = business_calendar()
     assert desk.time_zone == PARIS
@@ -589,3 +591,59 @@ def test_the_check_explains_what_is_wrong_with_the_hours(sla_settings, english):
         "SUPPORT_BUSINESS_HOURS is not valid: "
         "In “sun 10:00-09:00”: the interval 10:00-09:00 does not end after it starts."
     )
+
+
+# The service levels staff set on the system settings page
+
+
+@pytest.fixture
+def settings_keeper(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(is_superuser=True)
+
+
+def test_service_levels_changed_by_staff_apply_at_once(
+    sla_settings, settings_keeper, django_capture_on_commit_callbacks
+):
+    from operations.services import system_settings_update
+
+    # given the environment's nine-to-five desk, and a calendar already read (and its settings cached)
+    assert business_calendar().add(paris(2026, 3, 2, 16, 0), 2 * HOUR) == paris(2026, 3, 3, 10, 0)
+    # when staff open the desk until six and give URGENT tickets half an hour
+    with django_capture_on_commit_callbacks(execute=True):
+        system_settings_update(
+            changes={"support.business_hours": "mon-fri 08:00-18:00", "support.sla.first_response_hours.URGENT": 0.5},
+            by=settings_keeper,
+        )
+    # then the next reading uses them
+    assert business_calendar().add(paris(2026, 3, 2, 16, 0), 2 * HOUR) == paris(2026, 3, 2, 18, 0)
+    assert targets_for(TicketPriority.URGENT)[0] == HOUR // 2
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("support.business_hours", "mon-fri 9-17", "cannot be used"),
+        ("support.business_hours", "someday 09:00-17:00", "is not a day"),
+        ("support.business_hours", "mon-fri 17:00-09:00", "does not end after it starts"),
+        ("support.time_zone", "Europe/Pariss", "is not a known time zone"),
+        ("support.time_zone", "../../etc/passwd", "is not a known time zone"),
+        ("support.time_zone", "/etc/localtime", "is not a known time zone"),
+        ("support.time_zone", "Europe", "is not a known time zone"),
+        ("support.time_zone", "x" * 400, "is not a known time zone"),
+    ],
+)
+def test_service_levels_the_desk_cannot_work_with_are_refused_with_the_reason(
+    sla_settings, settings_keeper, key, value, reason
+):
+    from django.core.exceptions import ValidationError
+
+    from operations.models import SystemSetting
+    from operations.services import system_settings_update
+
+    with pytest.raises(ValidationError) as refused:
+        system_settings_update(changes={key: value}, by=settings_keeper)
+
+    assert reason in " ".join(refused.value.message_dict[key])
+    assert not SystemSetting.objects.exists()

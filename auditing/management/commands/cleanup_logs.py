@@ -10,7 +10,8 @@ from core.management.base import DatabaseCommand, positive_int
 
 class Command(DatabaseCommand):
     help = (
-        "Delete system log rows older than their level's retention (SYSTEM_LOG_RETENTION_DAYS), in batches. "
+        "Delete system log rows older than their level's retention (the system settings logs.retention_days.<LEVEL>, "
+        "by default SYSTEM_LOG_RETENTION_DAYS), in batches. "
         "The audit trail is never touched. Safe to re-run."
     )
 
