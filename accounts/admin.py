@@ -7,19 +7,23 @@ SUPER_ADMIN, and audit every change. A model form in the admin would skip all of
 
 import re
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.forms import UserCreationForm, UserEditForm
-from accounts.models import Notification, Permission, Role, RolePermission, User, UserRole
+from accounts.models import Notification, NotificationStatus, Permission, Role, RolePermission, User, UserRole
 from accounts.rbac_catalog import action_label
 from accounts.selectors import user_may_be_managed_by, users_matching
 from accounts.services import user_delete_check, user_status_change_record
+from accounts.services.delivery import notifications_retry
 from core.admin_performance import LargeTableAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
 from core.admin_search import PeopleSearchAdminMixin
@@ -178,6 +182,10 @@ class UserRoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+    """Notifications and how their delivery went. Status and delivery are the delivery job's
+    (``accounts.services.delivery``): read-only here, and a failed one is sent again by the "retry
+    delivery" action, through ``notifications_retry``."""
+
     # No `sent_at`: a formatted date costs ~80 µs a cell, and rows, not queries, are this page's cost.
     list_display = ("title", "user", "channel", "status", "created_at", "read_at")
     list_filter = ("status", "channel")
@@ -187,4 +195,44 @@ class NotificationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     search_help_text = _("The recipient's exact e-mail address.")
     autocomplete_fields = ("user",)
     list_select_related = ("user",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = (
+        "status",
+        "sent_at",
+        "read_at",
+        "attempts",
+        "next_attempt_at",
+        "lease_expires_at",
+        "error",
+        "provider_reference",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+    )
+    actions = ("retry_delivery",)
+
+    @admin.action(description=_("Retry delivery of the selected failed notifications"), permissions=("change",))
+    def retry_delivery(self, request: HttpRequest, queryset: QuerySet) -> None:
+        selected = queryset.filter(status=NotificationStatus.FAILED).values_list("pk", flat=True)
+        put_back = notifications_retry(ids=list(selected))
+        skipped = queryset.count() - put_back
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d notification will be delivered again.",
+                "%(count)d notifications will be delivered again.",
+                put_back,
+            )
+            % {"count": put_back},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected notification had not failed and was left as it is.",
+                    "%(count)d selected notifications had not failed and were left as they are.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

@@ -15,6 +15,14 @@ class AccountsConfig(AppConfig):
 
         post_migrate.connect(_install_generation_triggers, sender=self, dispatch_uid="accounts.permission_generation")
 
+        from django.core import checks
+
+        from accounts.checks import console_providers_check, notification_lease_check, notification_providers_check
+
+        checks.register(notification_providers_check)
+        checks.register(notification_lease_check)
+        checks.register(console_providers_check, deploy=True)
+
 
 def _install_generation_triggers(using="default", **kwargs):
     # Again after every migrate: on SQLite, altering a table rebuilds it without its triggers.

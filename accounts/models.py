@@ -1,10 +1,12 @@
 """People and what they may do: users, roles, permissions, and the notifications sent to them."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -255,6 +257,16 @@ class UserRole(models.Model):
 
 
 class Notification(TimeStampedModel):
+    """Something to tell a person, on one channel. Queued PENDING by ``notifications_create``, then moved to
+    SENT or FAILED by the delivery job only (``accounts.services.delivery``, decision 0024).
+
+    The delivery columns are the job's bookkeeping: ``attempts`` so far, ``next_attempt_at`` (when the row
+    is due again: after a backoff, or when the lease of a worker that died runs out), the lease of the
+    worker sending it (``lease_token`` until ``lease_expires_at``), and ``idempotency_key``, which every
+    provider receives so that a message sent twice (a worker killed after the provider answered) is
+    recognised as one.
+    """
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
     )
@@ -274,6 +286,31 @@ class Notification(TimeStampedModel):
     )
     sent_at = models.DateTimeField(verbose_name=_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(verbose_name=_("read at"), null=True, blank=True)
+    # A plain small integer with a named CHECK (added NOT VALID, then validated): a PositiveSmallIntegerField's
+    # own column CHECK would be validated under the table's exclusive lock when the column is added. The
+    # database defaults serve writers that name only the original columns (COPY, a restore of older data).
+    attempts = models.SmallIntegerField(verbose_name=_("attempts"), default=0, db_default=0, editable=False)
+    next_attempt_at = models.DateTimeField(verbose_name=_("next attempt at"), null=True, blank=True, editable=False)
+    lease_token = models.UUIDField(verbose_name=_("lease token"), null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(verbose_name=_("lease expires at"), null=True, blank=True, editable=False)
+    idempotency_key = models.UUIDField(verbose_name=_("idempotency key"), default=uuid.uuid4, editable=False)
+    error = models.TextField(
+        verbose_name=_("error"),
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text=_("Why the last attempt failed."),
+    )
+    provider_reference = models.CharField(
+        verbose_name=_("provider reference"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text=_("The message's id at the provider that accepted it."),
+    )
 
     class Meta:
         verbose_name = _("notification")
@@ -286,16 +323,92 @@ class Notification(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(status__in=NotificationStatus.values), name="accounts_notification_status_valid"
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status=NotificationStatus.SENT) | models.Q(sent_at__isnull=False),
+                name="accounts_notification_sent_has_sent_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=NotificationStatus.FAILED) | ~models.Q(error=""),
+                name="accounts_notification_failed_has_error",
+            ),
+            models.CheckConstraint(condition=models.Q(attempts__gte=0), name="accounts_notification_attempts_valid"),
+            # A lease is a token with its expiry, and only a row still to be sent can be leased.
+            models.CheckConstraint(
+                condition=models.Q(lease_token__isnull=True, lease_expires_at__isnull=True)
+                | models.Q(
+                    lease_token__isnull=False, lease_expires_at__isnull=False, status=NotificationStatus.PENDING
+                ),
+                name="accounts_notification_lease_whole",
+            ),
         ]
         indexes = [
-            # The delivery job picks pending notifications per channel, oldest first.
+            # The staff list filtered by status and channel (the failed ones, say), oldest or newest first.
             models.Index(fields=["status", "channel", "created_at"], name="accounts_notif_delivery_idx"),
-            # A user's inbox: their unread notifications, newest first.
-            models.Index(fields=["user", "read_at", "-created_at"], name="accounts_notif_inbox_idx"),
+            # The delivery job's claim: per channel, the pending rows that are due, longest due first
+            # (accounts.services.delivery). Only pending rows are in it, so it stays small however large
+            # the table grows.
+            models.Index(
+                "channel",
+                Coalesce("next_attempt_at", "created_at"),
+                name="accounts_notif_due_idx",
+                condition=models.Q(status=NotificationStatus.PENDING),
+            ),
+            # A user's inbox: their delivered in-app notifications, newest first ...
+            models.Index(
+                "user",
+                models.F("created_at").desc(),
+                name="accounts_notif_inbox_list_idx",
+                condition=models.Q(channel=NotificationChannel.IN_APP, status=NotificationStatus.SENT),
+            ),
+            # ... and its unread count, in the staff header of every page.
+            models.Index(
+                fields=["user"],
+                name="accounts_notif_unread_idx",
+                condition=models.Q(
+                    channel=NotificationChannel.IN_APP, status=NotificationStatus.SENT, read_at__isnull=True
+                ),
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+
+class NotificationPreference(models.Model):
+    """A user's choice to receive notifications on one channel or not. No row means yes.
+
+    In-app notifications cannot be switched off: the inbox is the record of what the person was told.
+    Honoured when notifications are queued (``notifications_create``) and again when they are delivered.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    channel = models.CharField(verbose_name=_("channel"), max_length=16, choices=NotificationChannel.choices)
+    enabled = models.BooleanField(verbose_name=_("enabled"), default=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        ordering = ["user", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], name="accounts_notifpref_user_channel_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=NotificationChannel.values), name="accounts_notifpref_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(channel=NotificationChannel.IN_APP) | models.Q(enabled=True),
+                name="accounts_notifpref_in_app_always_on",
+            ),
+        ]
+
+    def __str__(self):
+        state = _("on") if self.enabled else _("off")
+        return f"{self.user}: {self.get_channel_display()} {state}"
 
 
 class UserSession(models.Model):

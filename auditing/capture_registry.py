@@ -64,8 +64,19 @@ CAPTURE_REGISTRY: Mapping[str, Captured | NotCaptured] = {
     # expiry_warning_sent_at and lapsed_at move once per assignment, not per run: the lapse is the
     # audit record of a role running out (accounts.services.expiry), so both stay captured.
     "accounts.userrole": CAPTURED,
-    # status, sent_at and read_at are facts (what was sent, when, and whether it was read).
-    "accounts.notification": CAPTURED,
+    # status, sent_at, read_at and provider_reference are facts (what was sent, when, under which provider
+    # id, and whether it was read); the delivery job's progress between them is bookkeeping (decision 0024).
+    "accounts.notification": Captured(
+        bookkeeping={
+            "attempts": "a tally moved by every delivery attempt",
+            "next_attempt_at": "when the delivery job looks at the row again, moved by every attempt",
+            "lease_token": "which worker is sending the row at this moment",
+            "lease_expires_at": "until when that worker may send it",
+            "error": "the last attempt's failure, rewritten on each retry; the row keeps the final one",
+        }
+    ),
+    # A person's own choice of channels.
+    "accounts.notificationpreference": CAPTURED,
     "accounts.usersession": NotCaptured(
         "bookkeeping mirror of Django's sessions holding session keys (bearer credentials); signing in and out "
         "and sessions ended are LOGIN/LOGOUT events"

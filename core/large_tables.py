@@ -23,6 +23,7 @@ LARGE_TABLES: frozenset[str] = frozenset(
         "accounts.user",
         "accounts.userrole",
         "accounts.notification",
+        "accounts.notificationpreference",
         "accounts.usersession",
         # The consulting business: sessions, deliverables, conversations, and the per-object grants that
         # follow each of them (two or more rows per booking, the largest table after the audit trail).

@@ -3,6 +3,7 @@
 ``from accounts import services`` gives every service function, wherever it lives.
 """
 
+from accounts.services.delivery import DeliveryCounts, notifications_deliver, notifications_retry
 from accounts.services.expiry import RoleExpiryResult, user_roles_process_expiry
 from accounts.services.notifications import notifications_create
 from accounts.services.roles import (
@@ -33,6 +34,7 @@ from accounts.services.seeding import (
 from accounts.services.users import user_status_change_record
 
 __all__ = [
+    "DeliveryCounts",
     "DemoAdminResult",
     "RbacNotSeededError",
     "RbacSeedResult",
@@ -41,6 +43,8 @@ __all__ = [
     "grantable_codenames",
     "holds_every_permission",
     "notifications_create",
+    "notifications_deliver",
+    "notifications_retry",
     "permissions_seed_catalog",
     "rbac_seed",
     "role_codenames",

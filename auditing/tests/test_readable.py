@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Notification, NotificationStatus
 from accounts.tests.factories import NotificationFactory, RoleFactory, UserFactory
@@ -70,7 +71,7 @@ def test_a_label_rewritten_after_sealing_is_caught_at_its_row():
 def test_foreign_keys_and_choices_read_by_their_labels():
     person = UserFactory(full_name="Amira Haddad")
     notification = NotificationFactory(user=person, status=NotificationStatus.PENDING)
-    Notification.objects.filter(pk=notification.pk).update(status=NotificationStatus.SENT)
+    Notification.objects.filter(pk=notification.pk).update(status=NotificationStatus.SENT, sent_at=timezone.now())
     created, sent = rows_of("accounts.notification", notification.pk)
     labels = presentation.Labels.for_events([created, sent])
 

@@ -1,8 +1,9 @@
 """Demo notifications on every channel and system log records, spread over two years."""
 
+import uuid
 from datetime import datetime, timedelta
 
-from accounts.models import Notification, NotificationChannel, NotificationStatus
+from accounts.models import Notification, NotificationChannel, NotificationPreference, NotificationStatus
 from auditing.models import LogLevel, SystemLog
 from backoffice.demo_data.context import DemoContext
 from backoffice.demo_data.network import ip_address, request_id, user_agent
@@ -10,13 +11,26 @@ from backoffice.demo_data.vocabulary import NOTIFICATION_TITLES, SENTENCES, SYST
 
 NOTIFICATION_FIELDS = (
     "id", "user_id", "title", "body", "channel", "status", "sent_at", "read_at", "created_at", "updated_at",
+    "attempts", "error", "idempotency_key",
 )  # fmt: skip
+PREFERENCE_FIELDS = ("id", "user_id", "channel", "enabled", "updated_at")
+# The channels people most often turn off (in-app cannot be), and the share of clients who turn any off.
+_UNWANTED = (NotificationChannel.WHATSAPP, NotificationChannel.SMS, NotificationChannel.PUSH)
+_PICKY_SHARE = 0.2
 SYSTEM_LOG_FIELDS = (
     "id", "level", "logger", "message", "traceback", "ip_address", "user_agent", "request_id", "created_at",
 )  # fmt: skip
 _CHANNELS = tuple(NotificationChannel.values)
 # Channels where "read" means something to us (we cannot tell whether an SMS was read).
 _READABLE = frozenset({NotificationChannel.IN_APP, NotificationChannel.PUSH, NotificationChannel.EMAIL})
+# Why a demo notification failed, per channel (a FAILED row always says why).
+_FAILURES: dict[str, str] = {
+    NotificationChannel.EMAIL: "The mail server refused the address: 550 5.1.1 No such mailbox here",
+    NotificationChannel.SMS: "Gave up after 6 attempts. The gateway answered 503: Carrier unavailable",
+    NotificationChannel.WHATSAPP: "The gateway answered 400: The number is not on WhatsApp",
+    NotificationChannel.PUSH: "The gateway answered 404: No device registered for this user",
+    NotificationChannel.IN_APP: "Not sent: the recipient's account is suspended.",
+}
 _LEVELS = (LogLevel.INFO, LogLevel.WARNING, LogLevel.ERROR, LogLevel.CRITICAL)
 _LEVEL_WEIGHTS = (10, 60, 27, 3)
 
@@ -35,7 +49,11 @@ def _notification_row(ctx: DemoContext, pk: int, recipients: tuple[list[int], ..
     created = ctx.growing_moment(ctx.start, ctx.now - timedelta(minutes=1))
     status, sent_at, read_at = _delivery(ctx, channel, created)
     title, body = ctx.pick(NOTIFICATION_TITLES), ctx.pick(SENTENCES)
-    return (pk, user_id, title, body, channel, status, sent_at, read_at, created, read_at or sent_at or created)
+    error = _FAILURES[channel] if status == NotificationStatus.FAILED else ""
+    attempts = 0 if status == NotificationStatus.PENDING else 6 if error.startswith("Gave up") else 1
+    key = uuid.UUID(int=ctx.rng.getrandbits(128), version=4)
+    updated = read_at or sent_at or created
+    return (pk, user_id, title, body, channel, status, sent_at, read_at, created, updated, attempts, error, key)
 
 
 def _delivery(ctx: DemoContext, channel: str, created: datetime) -> tuple[str, datetime | None, datetime | None]:
@@ -48,6 +66,18 @@ def _delivery(ctx: DemoContext, channel: str, created: datetime) -> tuple[str, d
     sent_at = ctx.after(created, max_hours=0.05)
     read_at = ctx.after(sent_at, max_hours=72) if channel in _READABLE and ctx.rng.random() < 0.6 else None
     return NotificationStatus.SENT, sent_at, read_at
+
+
+def seed_notification_preferences(ctx: DemoContext) -> None:
+    """About one client in five has turned one or two channels off, some weeks ago."""
+    choices = []
+    for user_id in ctx.client_ids:
+        if ctx.rng.random() < _PICKY_SHARE:
+            for channel in _UNWANTED[: 1 + (ctx.rng.random() < 0.4)]:
+                choices.append((user_id, channel, ctx.now - timedelta(days=ctx.rng.uniform(1, 60))))
+    ids = ctx.writer.reserve(NotificationPreference, len(choices))
+    rows = ((pk, user_id, channel, False, when) for pk, (user_id, channel, when) in zip(ids, choices, strict=True))
+    ctx.writer.write(NotificationPreference, PREFERENCE_FIELDS, rows)
 
 
 def seed_system_logs(ctx: DemoContext) -> None:

@@ -106,6 +106,7 @@ TEMPLATES = [
                 "core.context_processors.product",
                 "backoffice.context_processors.navigation",
                 "backoffice.context_processors.admin_shell",
+                "backoffice.context_processors.inbox",
             ],
         },
     },
@@ -354,18 +355,41 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Reliability (docs/decisions/0022-celery-workers-and-periodic-jobs.md). A message is acknowledged when its
+# task ends, not when a worker takes it, and requeued when the worker process dies mid-task: a task is
+# never lost, so it may run twice, and every task is written to be safe to run twice (idempotent).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Losing the broker connection ends the tasks in hand: the broker delivers them again, and two copies of
+# one task must not run side by side.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Each worker process takes one message at a time: a long job never holds others back in its buffer.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker process is replaced after this many tasks, so memory a task leaks cannot pile up.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 500
+# Results are kept only for the tasks whose callers read them (``ignore_result=False`` on the task: the
+# ping); periodic jobs report what they did in their JobRun row, other tasks in the rows they change.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A task running longer is stopped (SIGKILL of its worker process); its lock outlives no run.
+# A task running past the soft limit gets SoftTimeLimitExceeded (to clean up); past the hard limit its
+# worker process is killed. A task may set longer limits of its own (``time_limit=``).
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
+# Redis hands a message taken but not acknowledged to another worker after this many seconds: it must be
+# longer than any task may run (its hard limit), or a long task would be started again while still running.
+# It also bounds a retry's countdown (a message waiting longer would be delivered twice).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
+# Beat (operations.beat.JobScheduler) sends the jobs of operations.jobs at the schedules in force, from the
+# one beat that holds the leader lock; it wakes at least this often (seconds) to renew that lock and to
+# re-read the schedules and switches staff set on the system settings page.
+CELERY_BEAT_SCHEDULER = "operations.beat:JobScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 
 # When each periodic job runs by default: an interval ("5s", "15m", "2h", "1d") or a crontab
 # ("17 3 * * *", in CELERY_TIMEZONE). The jobs are listed in operations.jobs; staff override these on the
-# system settings page without a restart. JOB_<NAME> in the environment changes a default.
+# system settings page without a restart. PERIODIC_JOBS in the environment (JSON, such as
+# {"audit-rows-seal": "10s"}) changes the defaults it names.
 _PERIODIC_JOB_DEFAULTS = {
     "user-roles-expiry": "15m",
     "user-sessions-cleanup": "23 * * * *",
@@ -381,12 +405,10 @@ _PERIODIC_JOB_DEFAULTS = {
     "attachments-sweep": "29 4 * * *",
     "kpis-compute": "5 * * * *",
     "backups-stuck-repair": "10m",
+    "backups-retention": "37 5 * * *",
     "job-runs-cleanup": "53 3 * * *",
 }
-PERIODIC_JOBS = {
-    name: env.str(f"JOB_{name.upper().replace('-', '_')}", default=default)
-    for name, default in _PERIODIC_JOB_DEFAULTS.items()
-}
+PERIODIC_JOBS = {**_PERIODIC_JOB_DEFAULTS, **env.json("PERIODIC_JOBS", default={})}
 # Days a job run's record is kept (the job-runs-cleanup job).
 JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=14)
 
@@ -394,8 +416,58 @@ JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=14)
 BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=30)
 BACKUP_STUCK_AFTER_HOURS = env.int("BACKUP_STUCK_AFTER_HOURS", default=6)
 
+# --- Notifications (docs/decisions/0024-notification-delivery.md) ---
 # Attempts at delivering a notification before it is marked FAILED (system setting notifications.max_attempts).
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# Who sends each channel. E-mail goes through EMAIL_BACKEND; in-app notifications need nobody (the inbox
+# shows them). SMS, WhatsApp and push: <CHANNEL>_PROVIDER "console" writes each message to the log (the
+# development default), "http" posts it to a gateway at <CHANNEL>_GATEWAY_URL with the bearer token
+# <CHANNEL>_GATEWAY_TOKEN (accounts.delivery.gateway; accounts.checks refuses an unknown provider or a gateway
+# without its URL or token).
+NOTIFICATION_GATEWAY_TIMEOUT_SECONDS = env.float("NOTIFICATION_GATEWAY_TIMEOUT_SECONDS", default=10.0)
+NOTIFICATION_PROVIDER_CLASSES = {
+    "console": "accounts.delivery.gateway.ConsoleProvider",
+    "http": "accounts.delivery.gateway.HttpGatewayProvider",
+}
+
+
+def notification_provider(kind: str, url: str, token: str) -> dict[str, Any]:
+    """A channel's entry of NOTIFICATION_PROVIDERS: ``kind`` names the class (a dotted path is taken as is)."""
+    if kind != "http":
+        return {"CLASS": NOTIFICATION_PROVIDER_CLASSES.get(kind, kind), "OPTIONS": {}}
+    options = {"url": url, "token": token, "timeout": NOTIFICATION_GATEWAY_TIMEOUT_SECONDS}
+    return {"CLASS": NOTIFICATION_PROVIDER_CLASSES["http"], "OPTIONS": options}
+
+
+NOTIFICATION_PROVIDERS: dict[str, dict[str, Any]] = {
+    "EMAIL": {"CLASS": "accounts.delivery.email.EmailProvider", "OPTIONS": {}},
+    "SMS": notification_provider(
+        env.str("SMS_PROVIDER", default="console"),
+        env.str("SMS_GATEWAY_URL", default=""),
+        env.str("SMS_GATEWAY_TOKEN", default=""),
+    ),
+    "WHATSAPP": notification_provider(
+        env.str("WHATSAPP_PROVIDER", default="console"),
+        env.str("WHATSAPP_GATEWAY_URL", default=""),
+        env.str("WHATSAPP_GATEWAY_TOKEN", default=""),
+    ),
+    "PUSH": notification_provider(
+        env.str("PUSH_PROVIDER", default="console"),
+        env.str("PUSH_GATEWAY_URL", default=""),
+        env.str("PUSH_GATEWAY_TOKEN", default=""),
+    ),
+}
+# A delivering worker holds the rows it claimed for this long (its lease); rows of a worker that died are
+# claimed again once it runs out. Longer than a batch takes to send: the job starts no send whose
+# provider timeout would outlast the lease.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
+# Retries after a passing failure wait about base * 2^(attempt - 1) seconds (half of it random), at most max.
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=60 * 60)
+# Rows claimed at once per channel, and how long one delivery run keeps claiming before it ends.
+NOTIFICATION_BATCH_SIZE = env.int("NOTIFICATION_BATCH_SIZE", default=100)
+NOTIFICATION_RUN_SECONDS = 120
+# --- end of notifications ---
 
 # How many days ahead the role-expiry job warns a role's holder and whoever granted it.
 ROLE_EXPIRY_WARNING_DAYS = env.int("ROLE_EXPIRY_WARNING_DAYS", default=3)

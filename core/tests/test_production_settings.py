@@ -34,6 +34,16 @@ PRODUCTION_ENVIRONMENT = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
     # Made now, written nowhere: the audit seals' signing key and a rotated-out one.
     "AUDIT_SEAL_KEYS": f"2026-11:{secrets.token_urlsafe(32)},2026-01:{secrets.token_urlsafe(32)}",
+    # Every channel sent through a gateway: the console provider only logs, which check --deploy warns of.
+    **{
+        variable: value
+        for channel in ("SMS", "WHATSAPP", "PUSH")
+        for variable, value in (
+            (f"{channel}_PROVIDER", "http"),
+            (f"{channel}_GATEWAY_URL", f"https://{channel.lower()}-gateway.example.com/messages"),
+            (f"{channel}_GATEWAY_TOKEN", secrets.token_urlsafe(24)),
+        )
+    },
 }
 
 

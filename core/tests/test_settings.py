@@ -44,6 +44,7 @@ ENVIRONMENT_EXCEPTIONS = {
     ("bench/support_queue.py", "DATABASE_URL"): _BENCH_LAUNCHER,
     ("bench/billing_finance.py", "DATABASE_URL"): _BENCH_LAUNCHER,
     ("bench/billing_refunds.py", "DATABASE_URL"): _BENCH_LAUNCHER,
+    ("bench/notifications_delivery.py", "DATABASE_URL"): _BENCH_LAUNCHER,
 }
 # Documented in the README although the settings cannot read it: it chooses the settings themselves.
 READ_BEFORE_SETTINGS = {"DJANGO_SETTINGS_MODULE"}
