@@ -1,4 +1,4 @@
-"""Forms for users (Django's own assume a ``username``), roles and role grants."""
+"""Forms for users (Django's own assume a ``username``), roles, role grants and notification preferences."""
 
 import re
 from typing import Any
@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from accounts.notification_selectors import ChannelPreference
 from accounts.services import user_access_change_check
 
 
@@ -95,3 +96,27 @@ class UserRoleGrantForm(forms.Form):
         if expires_at is not None and expires_at <= timezone.now():
             raise ValidationError(gettext("The expiry must be in the future."))
         return expires_at
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One switch per channel of ``preferences`` (``accounts.notification_selectors.notification_preferences_for``),
+    named by the channel in lower case. The in-app one is shown on and cannot be changed: a disabled field
+    keeps its initial value whatever is posted."""
+
+    def __init__(self, *args, preferences: list[ChannelPreference], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preferences = preferences
+        for preference in preferences:
+            self.fields[preference.channel.lower()] = forms.BooleanField(
+                label=preference.label, required=False, initial=preference.enabled, disabled=preference.always_on
+            )
+
+    def enabled(self) -> dict[str, bool]:
+        """Channel -> on or off, for ``notification_preferences_set``; after ``is_valid()``."""
+        return {
+            preference.channel: bool(self.cleaned_data[preference.channel.lower()]) for preference in self.preferences
+        }
+
+    def rows(self) -> list:
+        """(preference, bound field) for each channel, in the page's order."""
+        return [(preference, self[preference.channel.lower()]) for preference in self.preferences]

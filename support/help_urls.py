@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from support import help_inbox_views
 from support import help_views as views
 
 app_name = "help"
@@ -12,4 +13,8 @@ urlpatterns = [
     path("new/", views.ticket_new, name="ticket_new"),
     path("tickets/<str:reference>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<str:reference>/reply/", views.ticket_reply_post, name="ticket_reply"),
+    path("notifications/", help_inbox_views.inbox, name="notifications"),
+    path("notifications/<int:pk>/read/", help_inbox_views.notification_read, name="notification_read"),
+    path("notifications/read-all/", help_inbox_views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/preferences/", help_inbox_views.preferences, name="notification_preferences"),
 ]

@@ -18,10 +18,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Permission, Role, UserRole, UserSession
+from accounts.models import NotificationChannel, NotificationStatus, Permission, Role, UserRole, UserSession
 from accounts.rbac_catalog import CONSULTANT, SUPER_ADMIN
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import NotificationFactory, UserFactory
 from accounts.tests.test_escalation import change_form_data
 from attachments.models import FileOwnerType
 from attachments.tests.factories import FileAttachmentFactory
@@ -68,6 +69,13 @@ def consultant_with_objects(email: str, *, is_staff: bool) -> tuple[Consultant, 
         "payment": PaymentFactory(booking=booking),
         "ticket": SupportTicketFactory(requester=consultant.user),
         "attachment": FileAttachmentFactory(owner_type=FileOwnerType.BOOKING, owner_id=booking.pk),
+        # an unread notification in their in-app inbox
+        "notification": NotificationFactory(
+            user=consultant.user,
+            channel=NotificationChannel.IN_APP,
+            status=NotificationStatus.SENT,
+            sent_at=timezone.now(),
+        ),
     }
     return consultant, objects
 
@@ -153,6 +161,7 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
         "auditing:entity_history": (["consultants.booking", str(booking.pk)], {}),
         "auditing:systemlog_detail": ([entry.pk], {}),
         "account:session_sign_out": ([their_session.pk], {}),
+        "account:notification_read": ([theirs["notification"].pk], {"show": "unread"}),
         "attachments:download": ([their_file.pk], {}),
         "attachments:thumbnail": ([their_file.pk], {}),
         "attachments:delete": ([their_file.pk], {}),
@@ -163,6 +172,7 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
         "support:ticket_status": (reference, {"status": "IN_PROGRESS"}),
         "help:ticket_detail": (reference, {}),
         "help:ticket_reply": (reference, {"body": SWAPPED}),
+        "help:notification_read": ([theirs["notification"].pk], {"show": "unread"}),
         "billing:payment": (payment, {}),
         "billing:payment_refund": (payment, {"amount": "1.00", "reason": SWAPPED}),
         "billing:refund_approve": (refund, {}),
