@@ -21,11 +21,13 @@ from accounts.rbac_catalog import (
     HANDLE_TICKET,
     VIEW_AUDIT_LOG,
     VIEW_COMMISSION,
+    VIEW_JOB_RUNS,
     VIEW_PAYMENT,
     VIEW_PERMISSION,
     VIEW_REFUND,
     VIEW_ROLE,
     VIEW_SYSTEM_LOG,
+    VIEW_SYSTEM_SETTINGS,
     VIEW_USER_ROLE,
 )
 
@@ -119,6 +121,22 @@ AREAS: tuple[Area, ...] = (
         _("KPIs & backups"),
         _("Pre-computed metrics and database backups."),
         ("analytics.KPIMetric", "backups.Backup"),
+    ),
+    Area(
+        _("Operations"),
+        _("The periodic jobs and how their runs went, and the system settings."),
+        ("operations.JobRun", "operations.SystemSetting"),
+        # The permissions are those the views check (operations.views). Settings are changed only on the
+        # staff page, which validates every value; the job runs are read there too.
+        (
+            StaffPage(_("Periodic jobs"), "operations:jobs", (VIEW_JOB_RUNS,), replaces="operations.JobRun"),
+            StaffPage(
+                _("System settings"),
+                "operations:settings",
+                (VIEW_SYSTEM_SETTINGS,),
+                replaces="operations.SystemSetting",
+            ),
+        ),
     ),
 )
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/", include("auditing.urls")),
     path("staff/support/", include("support.urls")),
     path("staff/finance/", include("billing.urls")),
+    path("staff/operations/", include("operations.urls")),
     path("help/", include("support.help_urls")),
     path("", include("core.urls")),
     path("", include("backoffice.urls")),

@@ -56,12 +56,23 @@ EXPECTED_ACCESS: tuple[tuple[str, frozenset, frozenset], ...] = (
     (r"help:home", EVERYONE - {ANONYMOUS, SUSPENDED}, NOBODY),
     (r"help:ticket_new", frozenset({CLIENT, CONSULTANT}) | STAFF_ROLES, frozenset({CLIENT, CONSULTANT}) | STAFF_ROLES),
     (r"help:(ticket_detail|ticket_reply)", NOBODY, NOBODY),
+    # One's own in-app inbox and notification preferences in the help center, for anyone signed in (the walk's
+    # sample notification id is nobody's, so only "mark all" lets anyone in).
+    (r"help:notifications", EVERYONE - {ANONYMOUS, SUSPENDED}, NOBODY),
+    (r"help:notification_preferences", EVERYONE - {ANONYMOUS, SUSPENDED}, EVERYONE - {ANONYMOUS, SUSPENDED}),
+    (r"help:notification_read", NOBODY, NOBODY),
+    (r"help:notifications_read_all", NOBODY, EVERYONE - {ANONYMOUS, SUSPENDED}),
     (r"support:(queue_bulk|ticket_reply|ticket_assign|ticket_priority|ticket_status)", NOBODY, STAFF_ROLES),
     # The finance pages: who holds the billing permissions their views check (ADMIN and SUPER_ADMIN by
     # default); reading with GET, asking for, deciding and processing refunds with POST.
     (r"billing:(payments|payment|payments_export|refunds|refunds_export|earnings)", STAFF_ROLES, NOBODY),
     (r"billing:(commissions|service_commission)", STAFF_ROLES, NOBODY),
     (r"billing:(payment_refund|refund_approve|refund_reject|refund_process)", NOBODY, STAFF_ROLES),
+    # The operations pages: who holds the operations permissions their views check (ADMIN and SUPER_ADMIN by
+    # default); the jobs and the settings read with GET, a job run now and the settings saved with POST.
+    (r"operations:(jobs|job_history)", STAFF_ROLES, NOBODY),
+    (r"operations:job_run", NOBODY, STAFF_ROLES),
+    (r"operations:settings", STAFF_ROLES, STAFF_ROLES),
     # A private file (Samples picks one): who may view its owner and download private files.
     (r"attachments:(download|thumbnail)", STAFF_ROLES, NOBODY),
     (r"attachments:(upload|delete)", NOBODY, STAFF_ROLES),
@@ -70,6 +81,11 @@ EXPECTED_ACCESS: tuple[tuple[str, frozenset, frozenset], ...] = (
     (r"account:(overview|password_change_done)", STAFF_ROLES | {EXPIRED}, NOBODY),
     (r"account:password_change", STAFF_ROLES | {EXPIRED}, STAFF_ROLES | {EXPIRED}),
     (r"account:(session_sign_out|sessions_sign_out_others)", NOBODY, STAFF_ROLES | {EXPIRED}),
+    # One's own in-app inbox and notification preferences, read with GET; marking read with POST (the walk's
+    # sample id is nobody's notification, so only "mark all" lets anyone in).
+    (r"account:inbox", STAFF_ROLES | {EXPIRED}, NOBODY),
+    (r"account:notification_preferences", STAFF_ROLES | {EXPIRED}, STAFF_ROLES | {EXPIRED}),
+    (r"account:(notification_read|notifications_read_all)", NOBODY, STAFF_ROLES | {EXPIRED}),
     (r"account:sign_out", NOBODY, EVERYONE),  # signing out is harmless for anyone
     (r"account:password_reset(_done|_confirm|_complete)?", EVERYONE, EVERYONE),
 )
@@ -134,6 +150,8 @@ class Samples:
             from attachments.models import FileAttachment
 
             return {"pk": FileAttachment.objects.filter(is_public=False).earliest("pk").pk}
+        if name == "help:notification_read":
+            return {"pk": 1}
         if name.startswith(("support:", "help:")):
             from support.models import SupportTicket
 
@@ -146,6 +164,8 @@ class Samples:
                 return {"pk": Service.objects.earliest("pk").pk}
             model = Refund if name.startswith("billing:refund_") else Payment
             return {"pk": model.objects.earliest("pk").pk}
+        if name.startswith("operations:"):
+            return {"name": "job-runs-cleanup"}  # a job quick to run: posting "run now" runs it in-process
         if name.startswith("account:"):
             values = {"pk": 1, "uidb64": "MQ", "token": "set-password"}
             return {param: values[param] for param in params}
@@ -231,5 +251,7 @@ def test_the_expected_access_is_actually_granted_to_staff_on_our_pages(client):
             "billing:refunds",
             "billing:earnings",
             "billing:commissions",
+            "operations:jobs",
+            "operations:settings",
         ):
             assert client.get(reverse(name)).status_code == 200, (kind, name)
