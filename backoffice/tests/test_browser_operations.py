@@ -4,15 +4,13 @@ the screen, in English and in Arabic, with no serious accessibility finding. Scr
 artifacts/screenshots/operations/."""
 
 from datetime import timedelta
-from pathlib import Path
 
-import axe_playwright_python
 import pytest
 from django.utils import timezone
 
 from accounts.rbac_catalog import CHANGE_SYSTEM_SETTINGS, RUN_JOB, VIEW_AUDIT_LOG, VIEW_JOB_RUNS, VIEW_SYSTEM_SETTINGS
 from accounts.tests.factories import staff_holding
-from core.tests.browser import sign_in
+from core.tests.browser import page_fit_problems, sign_in
 from operations.models import JobOutcome, JobRun, JobTrigger
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -138,9 +136,6 @@ def test_switching_a_job_off_on_the_settings_page_marks_it_off(page, live_server
     assert "every 30 minutes" in page.locator("tr.job-row[data-job='user-roles-expiry'] .job-schedule").inner_text()
 
 
-SERIOUS = {"serious", "critical"}
-
-
 @pytest.mark.parametrize(
     ("language", "scheme", "width"),
     [("en", "light", 1440), ("ar", "light", 1440), ("ar", "dark", 390), ("en", "dark", 390)],
@@ -148,7 +143,6 @@ SERIOUS = {"serious", "critical"}
 def test_every_operations_page_fits_the_screen_and_has_no_serious_accessibility_finding(
     browser, live_server, history, operator, screenshot_dir, language, scheme, width
 ):
-    axe = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
@@ -164,19 +158,7 @@ def test_every_operations_page_fits_the_screen_and_has_no_serious_accessibility_
         sign_in(page, live_server, operator.email)
         page.wait_for_selector("h1")
         for name, url in urls.items():
-            response = page.goto(live_server.url + url)
-            assert response is not None and response.status == 200, url
-            if page.evaluate("document.documentElement.scrollWidth - window.innerWidth") > 0:
-                problems.append(f"{url}: wider than {width}px")
-            if page.evaluate("document.documentElement.dir") != ("rtl" if language == "ar" else "ltr"):
-                problems.append(f"{url}: not {'right to left' if language == 'ar' else 'left to right'}")
-            page.evaluate(axe)  # evaluated by the test, not injected: the pages' CSP allows no inline script
-            found = page.evaluate("axe.run({resultTypes: ['violations']})")["violations"]
-            problems += [
-                f"{url}: axe {v['id']} at {[n['target'] for n in v['nodes'][:3]]}"
-                for v in found
-                if v["impact"] in SERIOUS
-            ]
+            problems += page_fit_problems(page, live_server.url + url, language=language, width=width)
             page.screenshot(path=shots / f"{name}--{language}-{scheme}-{width}.png", full_page=True)
     finally:
         context.close()

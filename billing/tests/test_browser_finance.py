@@ -4,9 +4,7 @@ pages. A screenshot of each page is left in artifacts/screenshots/."""
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-import axe_playwright_python
 import pytest
 
 from accounts.rbac_catalog import (
@@ -23,7 +21,7 @@ from billing import services
 from billing.models import PaymentStatus
 from billing.tests.factories import PaymentFactory, ServiceCommissionFactory, refund_processed
 from consultants.tests.factories import BookingFactory, ConsultantFactory, ServiceCategoryFactory, ServiceFactory
-from core.tests.browser import sign_in
+from core.tests.browser import page_fit_problems, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -177,7 +175,6 @@ FINANCE_PAGES = {
     "earnings": "earnings/",
     "commissions": "commissions/",
 }
-SERIOUS = {"serious", "critical"}
 
 
 @pytest.mark.parametrize(
@@ -186,7 +183,6 @@ SERIOUS = {"serious", "critical"}
 def test_every_finance_page_fits_the_screen_and_has_no_serious_accessibility_finding(
     browser, live_server, books, finance_officer, screenshot_dir, language, scheme, width
 ):
-    axe = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
@@ -202,19 +198,7 @@ def test_every_finance_page_fits_the_screen_and_has_no_serious_accessibility_fin
         sign_in(page, live_server, finance_officer.email)
         page.wait_for_selector("h1")
         for name, url in urls.items():
-            response = page.goto(live_server.url + url)
-            assert response is not None and response.status == 200, url
-            if page.evaluate("document.documentElement.scrollWidth - window.innerWidth") > 0:
-                problems.append(f"{url}: wider than {width}px")
-            if page.evaluate("document.documentElement.dir") != ("rtl" if language == "ar" else "ltr"):
-                problems.append(f"{url}: not {'right to left' if language == 'ar' else 'left to right'}")
-            page.evaluate(axe)  # evaluated by the test, not injected: the pages' CSP allows no inline script
-            found = page.evaluate("axe.run({resultTypes: ['violations']})")["violations"]
-            problems += [
-                f"{url}: axe {v['id']} at {[n['target'] for n in v['nodes'][:3]]}"
-                for v in found
-                if v["impact"] in SERIOUS
-            ]
+            problems += page_fit_problems(page, live_server.url + url, language=language, width=width)
             page.screenshot(path=shots / f"{name}--{language}-{scheme}-{width}.png", full_page=True)
     finally:
         context.close()
