@@ -21,6 +21,7 @@ from accounts.rbac_catalog import (
     permission_catalog,
     role_default_codenames,
 )
+from accounts.services.notifications import notifications_create
 from core.seeding import SeedTally
 
 
@@ -132,6 +133,14 @@ def demo_admin_ensure(*, email: str, password: str, reset_password: bool = False
     created = user is None
     if user is None:
         user = User.objects.create_superuser(email=email, password=password, full_name="Demo Admin")
+        # Something in the inbox on the first visit, delivered like any other notification.
+        notifications_create(
+            users=[user],
+            title="Welcome to the back office",
+            body="This inbox lists what needs your attention: refunds to decide, tickets assigned to you, "
+            "roles about to expire. The bell in the header counts what you have not read.\n"
+            "Periodic jobs and system settings are under Operations.",
+        )
     else:
         _demo_admin_restore(user=user, password=password if reset_password else None)
     UserRole.objects.update_or_create(user=user, role=role, defaults={"expires_at": None})

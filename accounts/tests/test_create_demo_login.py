@@ -5,7 +5,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Role, User, UserRole, UserStatus
+from accounts.models import (
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    Role,
+    User,
+    UserRole,
+    UserStatus,
+)
 from accounts.rbac_catalog import SUPER_ADMIN
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +46,24 @@ def test_it_creates_an_active_superuser_holding_super_admin_for_good(seeded_rbac
     assignment = UserRole.objects.get(user=admin)
     assert assignment.role.name == SUPER_ADMIN
     assert assignment.expires_at is None
+
+
+def test_the_new_login_finds_a_welcome_in_its_inbox_and_a_rerun_adds_none(
+    seeded_rbac, django_capture_on_commit_callbacks
+):
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        create_demo_login()
+    create_demo_login()
+
+    # then: delivered once committed (tasks run in-process here), unread
+    welcome = Notification.objects.get(user=demo_admin())
+    assert welcome.title == "Welcome to the back office"
+    assert (welcome.channel, welcome.status, welcome.read_at) == (
+        NotificationChannel.IN_APP,
+        NotificationStatus.SENT,
+        None,
+    )
 
 
 def test_the_password_comes_from_the_setting_when_set(seeded_rbac, settings):
