@@ -179,6 +179,9 @@ def staff_page_addresses(theirs: dict) -> dict[str, tuple[str, dict]]:
         "billing:refund_reject": (refund, {"reason": SWAPPED}),
         "billing:refund_process": (refund, {}),
         "billing:service_commission": ([theirs["service"].pk], {}),
+        # Jobs are nobody's objects: a consultant holds no operations permission, so any job name is refused.
+        "operations:job_history": (["job-runs-cleanup"], {}),
+        "operations:job_run": (["job-runs-cleanup"], {}),
     }
     return {name: (reverse(name, args=args), body) for name, (args, body) in pages.items()}
 
