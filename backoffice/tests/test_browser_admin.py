@@ -26,6 +26,9 @@ NO_ADD_PAGE = {
     # Money arrives only through billing.services (payment_record, refund_request): decision 0021.
     "billing.Payment",
     "billing.Refund",
+    # Job runs are recorded by the jobs themselves; settings change on the system settings page, validated.
+    "operations.JobRun",
+    "operations.SystemSetting",
 }
 DEMO_EMAIL = "admin@example.com"
 DEMO_PASSWORD = "browser-test-password-42"
