@@ -123,7 +123,7 @@ AREAS: tuple[Area, ...] = (
         ("analytics.KPIMetric", "backups.Backup"),
     ),
     Area(
-        _("Operations"),
+        _("Jobs & settings"),
         _("The periodic jobs and how their runs went, and the system settings."),
         ("operations.JobRun", "operations.SystemSetting"),
         # The permissions are those the views check (operations.views). Settings are changed only on the

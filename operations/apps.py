@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class OperationsConfig(AppConfig):
     name = "operations"
-    verbose_name = _("Operations")
+    verbose_name = _("Jobs & settings")
 
     def ready(self):
         from django.core import checks

@@ -24,6 +24,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from accounts.rbac_catalog import permission_catalog
+from operations.system_settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIPPED_DIRECTORIES = {".git", ".venv", "node_modules", "staticfiles", "media", "artifacts", "migrations"}
@@ -34,6 +35,8 @@ PATH_SUFFIXES = (".py", ".md", ".html", ".txt", ".toml", ".css", ".js", ".yaml",
 # PostgreSQL session settings the audit trail uses (``set_config('auditing.context', ...)``): dotted like
 # a module path, but names inside the database.
 DATABASE_SETTINGS = frozenset({"auditing.context", "auditing.capture"})
+# System settings are named by dotted keys (``support.auto_close_days``): a key must be one that is declared.
+SYSTEM_SETTING_KEYS = frozenset(SETTINGS)
 # Placeholders in a quoted path or name: a pattern, not a reference.
 PLACEHOLDER = re.compile(r"[<>*{}\[\]]|NNNN|\.\.\.")
 
@@ -97,7 +100,7 @@ def _path_resolves(reference: str) -> bool:
 
 
 def _dotted_resolves(reference: str, codenames: set[str]) -> bool:
-    if reference in codenames or reference in DATABASE_SETTINGS:
+    if reference in codenames or reference in DATABASE_SETTINGS or reference in SYSTEM_SETTING_KEYS:
         return True
     app_label, _, rest = reference.partition(".")
     if "." not in rest:
