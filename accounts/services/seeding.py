@@ -139,7 +139,7 @@ def demo_admin_ensure(*, email: str, password: str, reset_password: bool = False
             title="Welcome to the back office",
             body="This inbox lists what needs your attention: refunds to decide, tickets assigned to you, "
             "roles about to expire. The bell in the header counts what you have not read.\n"
-            "Periodic jobs and system settings are under Operations.",
+            "Periodic jobs and system settings are under Jobs & settings.",
         )
     else:
         _demo_admin_restore(user=user, password=password if reset_password else None)
