@@ -98,11 +98,16 @@ def job_runs_cleanup(*, now=None) -> dict[str, int]:
     """Deletes runs older than ``jobs.run_retention_days``, and marks FAILED the runs left RUNNING by a
     worker that died (started longer ago than their task's hard time limit allows)."""
     now = now or timezone.now()
-    abandoned = 0
+    # One update per distinct time limit (most jobs share the workers' default), not one per job.
+    jobs_by_limit: dict[int, list[str]] = {}
     for job in JOBS_BY_NAME.values():
-        limit = timedelta(seconds=_task_time_limit(job))
+        jobs_by_limit.setdefault(_task_time_limit(job), []).append(job.name)
+    abandoned = 0
+    for limit, names in jobs_by_limit.items():
         abandoned += JobRun.objects.filter(
-            job=job.name, outcome=JobOutcome.RUNNING, started_at__lt=now - limit - ABANDONED_AFTER_LIMIT
+            job__in=names,
+            outcome=JobOutcome.RUNNING,
+            started_at__lt=now - timedelta(seconds=limit) - ABANDONED_AFTER_LIMIT,
         ).update(outcome=JobOutcome.FAILED, finished_at=now, error=WORKER_LOST)
     cutoff = now - timedelta(days=system_setting("jobs.run_retention_days"))
     deleted, _ = JobRun.objects.filter(started_at__lt=cutoff).delete()
