@@ -120,18 +120,27 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 
 def with_session_settings(database: dict) -> dict:
-    """``database`` with the PostgreSQL session settings every connection of ours starts with.
+    """``database`` with the session settings every connection of ours starts with.
 
-    ``parallel_setup_cost`` at ten times PostgreSQL's default: starting parallel workers costs several
-    milliseconds, which the default prices like reading a few hundred pages. With it, a page's ``LIMIT``ed
-    walk along an index (a search matching many people, decision 0006) was planned in parallel and took
-    4x as long as alone (14-17 ms against 3.8 ms at 1M bookings); large scans and aggregates still go
-    parallel.
+    PostgreSQL: ``parallel_setup_cost`` at ten times PostgreSQL's default: starting parallel workers costs
+    several milliseconds, which the default prices like reading a few hundred pages. With it, a page's
+    ``LIMIT``ed walk along an index (a search matching many people, decision 0006) was planned in parallel
+    and took 4x as long as alone (14-17 ms against 3.8 ms at 1M bookings); large scans and aggregates still
+    go parallel.
+
+    SQLite (``make run`` without DATABASE_URL, where the web server, a worker and beat write one file):
+    transactions take the write lock when they begin (IMMEDIATE), so two that read and then write wait for
+    each other instead of one failing at once with "database is locked"; a writer waits up to 20 s for the
+    lock; WAL lets pages be read while a job writes.
     """
-    if "postgresql" not in database.get("ENGINE", ""):
-        return database
+    engine = database.get("ENGINE", "")
     options = database.setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} -c parallel_setup_cost=10000".strip()
+    if "postgresql" in engine:
+        options["options"] = f"{options.get('options', '')} -c parallel_setup_cost=10000".strip()
+    elif "sqlite3" in engine:
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     return database
 
 
