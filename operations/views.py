@@ -121,7 +121,7 @@ def job_run(request: HttpRequest, name: str) -> HttpResponse:
         if run is None:
             logger.exception("Run now of %s could not be queued", job.name)
             messages.error(
-                request, _("%(job)s could not be queued: is the message broker running?") % {"job": job.name}
+                request, _("“%(job)s” could not be queued: is the message broker running?") % {"job": job.name}
             )
         else:
             _tell_run(request, job, run)
@@ -136,23 +136,23 @@ def _tell_run(request: HttpRequest, job: Job, run: JobRun | None) -> None:
     values = {"job": job.name}
     if run is None or run.outcome == JobOutcome.RUNNING:
         messages.success(
-            request, _("%(job)s is queued: a worker runs it shortly, and its outcome shows in its history.") % values
+            request, _("“%(job)s” is queued: a worker runs it shortly, and its outcome shows in its history.") % values
         )
     elif run.outcome == JobOutcome.SUCCEEDED:
         values.update(duration=run_duration(run.duration_ms), summary=result_summary(run.result))
         text = (
-            _("%(job)s ran now and succeeded in %(duration)s: %(summary)s.")
+            _("“%(job)s” ran now and succeeded in %(duration)s: %(summary)s.")
             if values["summary"]
-            else _("%(job)s ran now and succeeded in %(duration)s.")
+            else _("“%(job)s” ran now and succeeded in %(duration)s.")
         )
         messages.success(request, text % values)
     elif run.outcome == JobOutcome.FAILED:
         values["error"] = error_first_line(run.error) or _("no reason was recorded")
-        messages.error(request, _("%(job)s ran now and failed: %(error)s") % values)
+        messages.error(request, _("“%(job)s” ran now and failed: %(error)s") % values)
     else:
         reason = (run.result or {}).get("skipped") if isinstance(run.result, dict) else None
         values["reason"] = SKIP_REASONS[reason]() if reason in SKIP_REASONS else str(reason or "—")
-        messages.warning(request, _("%(job)s did not run: %(reason)s.") % values)
+        messages.warning(request, _("“%(job)s” did not run: %(reason)s.") % values)
 
 
 # System settings

@@ -75,7 +75,7 @@ def test_the_jobs_page_shows_a_run(page, live_server, history, operator, screens
     row.locator("button:has-text('Run now')").click()
 
     # then the page says how it went, and the job's row shows the run, by them
-    page.wait_for_selector(f"text={JOB} ran now and succeeded")
+    page.wait_for_selector(f"text=“{JOB}” ran now and succeeded")
     row = page.locator(f"tr.job-row[data-job='{JOB}']")
     assert "Succeeded" in row.locator(".job-last").inner_text()
     assert "run now by Olga Operator" in row.locator(".job-last").inner_text()

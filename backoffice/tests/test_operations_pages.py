@@ -155,7 +155,7 @@ def test_run_now_runs_the_job_records_who_asked_and_says_how_it_went(operator):
     assert run.trigger == JobTrigger.MANUAL and run.requested_by == operator
     assert run.outcome == JobOutcome.SUCCEEDED
     assert response.redirect_chain[-1][0] == JOBS_PAGE
-    assert any(f"{JOB} ran now and succeeded" in text for text in messages_of(response))
+    assert any(f"“{JOB}” ran now and succeeded" in text for text in messages_of(response))
     assert (
         response.context["rows"][[job.name for job in JOBS].index(JOB)]["last_run"]["requested_by"] == "Olga Operator"
     )
@@ -189,7 +189,7 @@ def test_run_now_when_the_queue_cannot_be_reached_says_so_and_records_nothing(op
     response = signed_in(operator).post(RUN, follow=True)
 
     assert response.status_code == 200
-    assert messages_of(response) == [f"{JOB} could not be queued: is the message broker running?"]
+    assert messages_of(response) == [f"“{JOB}” could not be queued: is the message broker running?"]
     assert not JobRun.objects.exists()
 
 
@@ -203,7 +203,7 @@ def test_with_a_worker_run_now_queues_the_job_and_the_worker_records_the_run(cel
 
     # then the page says it is queued (or, for a worker that quick, how it went)
     (told,) = messages_of(response)
-    assert f"{JOB} is queued" in told or f"{JOB} ran now and succeeded" in told
+    assert f"“{JOB}” is queued" in told or f"“{JOB}” ran now and succeeded" in told
 
     # and the worker records the run, asked for by them
     deadline = time.monotonic() + 30
