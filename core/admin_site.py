@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_actions import selected_rows_checked
 from core.admin_saves import inline_rows_checked_with_parent, service_timestamps_made_readonly, unchanged_saves_skipped
 from core.admin_widgets import autocomplete_made_safe
 
@@ -60,7 +61,8 @@ class BackOfficeAdminSite(admin.AdminSite):
         """Registers as usual, then points every object's "History" at its audit trail, makes its
         autocompletes re-render safely whatever was posted (``core.admin_widgets``), shows the timestamps
         services own read-only and saves a row only when its form changed (``core.admin_saves``), on the
-        admin and its inlines.
+        admin and its inlines, and makes its actions refuse a selection of ids no row can have
+        (``core.admin_actions``).
 
         Django's history page lists the admin's own LogEntry rows, which miss every change made
         elsewhere; the audit trail has them all (``auditing:entity_history``, which checks access).
@@ -74,6 +76,7 @@ class BackOfficeAdminSite(admin.AdminSite):
                 autocomplete_made_safe(model_admin)
                 service_timestamps_made_readonly(model_admin)
                 unchanged_saves_skipped(model_admin)
+                selected_rows_checked(model_admin)
                 model_admin.get_inline_instances = _inlines_with_readonly_timestamps(  # type: ignore[method-assign]
                     model_admin.get_inline_instances
                 )

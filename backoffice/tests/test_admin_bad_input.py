@@ -105,3 +105,50 @@ def test_an_inline_row_repeating_a_stored_one_is_shown_again_with_the_error(admi
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert ConsultantSpecialty.objects.filter(consultant=consultant).count() == 1
+
+
+def every_admin_action(request) -> list[tuple[type, str]]:
+    """(model, action name) for every action of every registered admin, as a superuser sees them."""
+    from django.contrib import admin
+
+    return [
+        (model, name)
+        for model, model_admin in admin.site._registry.items()
+        for name in model_admin.get_actions(request)
+    ]
+
+
+@pytest.mark.parametrize("junk", ["abc", "1\x00", str(2**70), "-1", "0", "١", ""])
+def test_an_action_on_a_made_up_selection_is_a_400_before_it_runs(admin_client, superuser, rf, junk):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from core.testing import admin_url
+
+    request = rf.get("/admin/")
+    request.user = superuser
+    actions = every_admin_action(request)
+    assert len(actions) > 10  # delete_selected everywhere it is allowed, and the admins' own actions
+
+    for model, action in actions:
+        url = admin_url(model, "changelist")
+        response = admin_client.post(url, {"action": action, ACTION_CHECKBOX_NAME: ["1", junk], "post": "yes"})
+
+        assert response.status_code == 400, (model, action, response.status_code)
+
+
+def test_an_action_on_real_rows_still_runs(admin_client):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from consultants.models import Specialty
+    from consultants.tests.factories import SpecialtyFactory
+    from core.testing import admin_url
+
+    doomed = SpecialtyFactory()
+
+    response = admin_client.post(
+        admin_url(Specialty, "changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [str(doomed.pk)], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not Specialty.objects.filter(pk=doomed.pk).exists()
