@@ -47,7 +47,9 @@ class Provider:
     or ``PermanentDeliveryError``. Anything else it raises is treated as transient by the delivery job.
     """
 
-    #: The longest one ``send`` may take, in seconds: the delivery job starts no send its lease might not outlast.
+    #: The budget of one whole ``send``, in seconds: a send still running when it is spent is abandoned (a
+    #: transient failure), not a socket timeout for each step. The delivery job starts no send its lease might
+    #: not outlast (``accounts.delivery.deadline``).
     timeout: float = 0.0
 
     def __init__(self, *, channel: str, **options: Any):

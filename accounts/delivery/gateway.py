@@ -8,16 +8,19 @@ sending it again. A 2xx answer carries JSON ``{"id": ...}``.
 """
 
 import http.client
+import io
 import json
 import logging
 import socket
 import urllib.error
 import urllib.request
+from functools import partial
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from accounts.delivery.base import OutgoingMessage, PermanentDeliveryError, Provider, TransientDeliveryError
+from accounts.delivery.deadline import Deadline, DeadlineReader
 from accounts.delivery.phones import phone_e164
 
 logger = logging.getLogger(__name__)
@@ -55,13 +58,83 @@ class ConsoleProvider(Provider):
         return f"console:{message.idempotency_key}"
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows no redirect: the 3xx reaches the provider as an ``HTTPError``. Following would re-send the
+    request as a GET, with our token and the idempotency key, to wherever the answer points, and could read
+    an id from a server that sent nothing."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class _DeadlineHTTPResponse(http.client.HTTPResponse):
+    """Reads the status line, headers and body each ``recv`` bounded by ``deadline``."""
+
+    def __init__(self, sock: socket.socket, *args: Any, deadline: Deadline, **kwargs: Any):
+        super().__init__(sock, *args, **kwargs)
+        self.fp.close()  # the plain reader made above; this one keeps the socket open as it did
+        self.fp = io.BufferedReader(DeadlineReader(sock, deadline))
+
+
+class _DeadlineConnectionMixin:
+    """Connecting, sending and reading the answer all end by ``deadline``."""
+
+    sock: Any
+    timeout: float | None
+    response_class: type[http.client.HTTPResponse]
+
+    def __init__(self, *args: Any, deadline: Deadline, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+        self.response_class = partial(_DeadlineHTTPResponse, deadline=deadline)  # type: ignore[assignment]
+
+    def connect(self) -> None:
+        if self.deadline.passed:
+            raise TimeoutError("the send's time budget is spent")
+        self.timeout = self.deadline.left()
+        super().connect()  # type: ignore[misc]
+
+    def send(self, data: Any) -> None:
+        if self.sock is None:
+            self.connect()
+        self.deadline.bound(self.sock)
+        super().send(data)  # type: ignore[misc]
+
+
+class _DeadlineHTTPConnection(_DeadlineConnectionMixin, http.client.HTTPConnection):
+    pass
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnectionMixin, http.client.HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(partial(_DeadlineHTTPConnection, deadline=self.deadline), req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(partial(_DeadlineHTTPSConnection, deadline=self.deadline), req)
+
+
 class HttpGatewayProvider(Provider):
     """Posts each message to a gateway (``url``), authenticated with a bearer ``token``; ``timeout`` seconds
-    for the whole exchange.
+    for the whole exchange (connecting, posting, reading the answer), after which it is abandoned.
 
     2xx with an id: sent. 401, 403, 408, 425, 429, 5xx, no answer in time, no connection, or an answer
     without an id: ``TransientDeliveryError`` (the idempotency key makes the retry safe even if the gateway did take
-    the message). Any other answer: ``PermanentDeliveryError`` with the gateway's own message.
+    the message). A redirect (3xx) is not followed: ``PermanentDeliveryError`` naming the setting to correct. Any
+    other answer: ``PermanentDeliveryError`` with the gateway's own message.
     """
 
     def __init__(self, *, channel: str, url: str, token: str, timeout: float = 10.0, **options: Any):
@@ -72,6 +145,10 @@ class HttpGatewayProvider(Provider):
         self.url = url
         self.token = token
         self.timeout = float(timeout)
+        self._deadline = Deadline()
+        self._opener = urllib.request.build_opener(
+            _RefuseRedirects(), _DeadlineHTTPHandler(self._deadline), _DeadlineHTTPSHandler(self._deadline)
+        )
 
     def send(self, message: OutgoingMessage) -> str:
         payload = {
@@ -96,11 +173,14 @@ class HttpGatewayProvider(Provider):
         return self._reference(status, answer)
 
     def _exchange(self, request: urllib.request.Request) -> tuple[int, bytes]:
+        self._deadline.start(self.timeout)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (http(s) only)
+            with self._opener.open(request, timeout=self.timeout) as response:
                 return response.status, response.read(MAX_ANSWER_BYTES)
         except urllib.error.HTTPError as error:
             with error:
+                if 300 <= error.code < 400:
+                    raise self._redirected(error.code, error.headers.get("Location", "")) from error
                 return error.code, error.read(MAX_ANSWER_BYTES)
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError | socket.timeout):
@@ -114,6 +194,19 @@ class HttpGatewayProvider(Provider):
             raise TransientDeliveryError(
                 _("The connection to the gateway failed: %(reason)s.") % {"reason": error or type(error).__name__}
             ) from error
+
+    def _redirected(self, status: int, location: str) -> PermanentDeliveryError:
+        setting = f"{self.channel}_GATEWAY_URL"
+        location = " ".join(location.split())[:200]
+        if not location:
+            return PermanentDeliveryError(
+                _("The gateway answered %(status)s (a redirect); check %(setting)s.")
+                % {"status": status, "setting": setting}
+            )
+        return PermanentDeliveryError(
+            _("The gateway answered %(status)s (a redirect to %(location)s); check %(setting)s.")
+            % {"status": status, "location": location, "setting": setting}
+        )
 
     def _no_answer(self) -> TransientDeliveryError:
         return TransientDeliveryError(

@@ -10,7 +10,8 @@ not hold up the others:
    and taken by the next run, once the lease runs out. Rows another worker is claiming are skipped,
    not waited for.
 2. **Send** each row outside any transaction through the channel's provider
-   (``accounts.delivery``), which receives the row's idempotency key: the same on every attempt.
+   (``accounts.delivery``), which receives the row's idempotency key: the same on every attempt. A send is
+   started only if the lease outlasts the provider's budget for a whole send, which the provider keeps.
 3. **Finish** each row at once with ``UPDATE ... WHERE id = %s AND lease_token = <this batch's>``: a
    worker whose lease ran out (and whose rows another worker may have taken) changes nothing.
    Sent: SENT with ``sent_at`` and the provider's reference. A passing failure: PENDING again, due after
@@ -324,7 +325,9 @@ class _Batch:
                 counts.sent += 1
 
     def _time_left_for(self, provider: Provider) -> bool:
-        # A send still running when the lease ends could be repeated by the worker taking the row over.
+        # A send still running when the lease ends could be repeated by the worker taking the row over. The
+        # provider abandons a send at its timeout (a budget for the whole send, not per socket operation), so
+        # a send started with more than that, plus a margin to write the outcome, ends within the lease.
         left = (self.lease_ends - timezone.now()).total_seconds()
         return left > provider.timeout + LEASE_MARGIN_SECONDS
 

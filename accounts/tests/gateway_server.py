@@ -9,10 +9,13 @@ answers the same id. A request without the right bearer token gets ``401``.
 
 Tests steer it over HTTP:
 - ``POST /_script`` with a JSON list of what the next requests get, one entry each, in order:
-  ``{"status": 500}`` (or any status, with ``"error"`` as its message), ``{"garbage": true}`` (200 and a
-  body that is not JSON), ``{"delay": 5}`` (the message is sent at once, the answer comes after the delay);
-  requests beyond the list are answered normally;
-- ``GET /_log``: ``{"requests": [...], "effects": {key: id}}``;
+  ``{"status": 500}`` (or any status, with ``"error"`` as its message, and ``"location"`` as its
+  ``Location`` header), ``{"garbage": true}`` (200 and a body that is not JSON), ``{"delay": 5}`` (the
+  message is sent at once, the answer comes after the delay), ``{"trickle": 3}`` (the message is sent at
+  once, the answer comes a line at a time over that many seconds); requests beyond the list are answered
+  normally;
+- ``GET /_log``: ``{"requests": [...], "effects": {key: id}}``; any other GET is logged as a request
+  (``"method": "GET"``) and answered 404, sending nothing;
 - ``POST /_reset``: forget everything.
 """
 
@@ -31,13 +34,27 @@ class Gateway(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # quiet: the tests read /_log
         pass
 
-    def _answer(self, status: int, body: object, raw: bytes | None = None) -> None:
+    def _answer(self, status: int, body: object, raw: bytes | None = None, location: str = "") -> None:
         data = raw if raw is not None else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if location:
+            self.send_header("Location", location)
         self.end_headers()
         self.wfile.write(data)
+
+    def _trickle(self, seconds: float, body: object) -> None:
+        """Answers a header line at a time, each well within a socket timeout, the whole taking ``seconds``."""
+        data = json.dumps(body).encode()
+        lines = [f"HTTP/1.1 201 Created\r\nContent-Length: {len(data)}\r\n".encode()]
+        lines += [f"X-Still-Working: {n}\r\n".encode() for n in range(int(seconds / 0.25))]
+        for line in lines:
+            self.wfile.write(line)
+            self.wfile.flush()
+            time.sleep(0.25)
+        self.wfile.write(b"\r\n" + data)
+        self.close_connection = True
 
     def _body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -46,8 +63,12 @@ class Gateway(BaseHTTPRequestHandler):
         if self.path == "/_log":
             with lock:
                 self._answer(200, {"requests": state["requests"], "effects": state["effects"]})
-        else:
-            self._answer(404, {"error": "no such page"})
+            return
+        with lock:
+            state["requests"].append(
+                {"method": "GET", "path": self.path, "key": self.headers.get("Idempotency-Key", ""), "at": time.time()}
+            )
+        self._answer(404, {"error": "no such page"})
 
     def do_POST(self):
         body = self._body()
@@ -63,10 +84,13 @@ class Gateway(BaseHTTPRequestHandler):
             return self._answer(401, {"error": "Unknown token"})
         key = self.headers.get("Idempotency-Key", "")
         with lock:
-            state["requests"].append({"path": self.path, "key": key, "body": json.loads(body), "at": time.time()})
+            state["requests"].append(
+                {"method": "POST", "path": self.path, "key": key, "body": json.loads(body), "at": time.time()}
+            )
             action = state["script"].pop(0) if state["script"] else {}
         if "status" in action:
-            return self._answer(action["status"], {"error": action.get("error", "Scripted failure")})
+            answer = {"error": action.get("error", "Scripted failure")}
+            return self._answer(action["status"], answer, location=action.get("location", ""))
         if action.get("garbage"):
             return self._answer(200, None, raw=b"<html><body>Service Unavailable</body></html>")
         with lock:
@@ -75,6 +99,8 @@ class Gateway(BaseHTTPRequestHandler):
                 state["effects"][key] = f"gw-{len(state['effects']) + 1}"
             reference = state["effects"][key]
         time.sleep(action.get("delay", 0))
+        if action.get("trickle"):
+            return self._trickle(action["trickle"], {"id": reference})
         self._answer(200 if replay else 201, {"id": reference})
 
 

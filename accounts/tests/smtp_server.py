@@ -5,6 +5,8 @@
 Listens on a free port of 127.0.0.1 and prints it on the first line of its output. Each accepted message
 is appended to RECORD_FILE as one JSON line (recipients, Message-ID, subject). Recipients whose address
 starts with ``refused`` are refused for good (``550``), those starting with ``busy`` for now (``451``).
+The first time an address starting with ``slow`` is given, the server takes ``SLOW_SECONDS`` over its answer,
+a line every quarter of a second (each well within any socket timeout); afterwards it answers at once.
 """
 
 import asyncio
@@ -15,16 +17,24 @@ from email.policy import default
 
 from aiosmtpd.smtp import SMTP
 
+SLOW_SECONDS = 4
+
 
 class RecordingHandler:
     def __init__(self, record_path: str):
         self.record = open(record_path, "a", encoding="utf-8")
+        self.slow_seen: set[str] = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refused"):
             return "550 5.1.1 No such mailbox here"
         if address.startswith("busy"):
             return "451 4.3.0 Mailbox busy, try again later"
+        if address.startswith("slow") and address not in self.slow_seen:
+            self.slow_seen.add(address)
+            for _ in range(SLOW_SECONDS * 4):
+                await server.push("250-Still checking the mailbox")
+                await asyncio.sleep(0.25)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

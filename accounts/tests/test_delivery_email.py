@@ -1,8 +1,12 @@
 """E-mail notifications through a real SMTP server process: sent once, refused for good, or retried."""
 
 import socket
+import time
+import uuid
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.models import NotificationChannel, NotificationStatus
@@ -97,3 +101,34 @@ def test_a_mail_server_that_is_down_leaves_the_email_to_retry(smtp_server, setti
     assert notification.status == NotificationStatus.PENDING
     assert notification.error.startswith("Sending the e-mail failed")
     assert smtp_server.received() == []
+
+
+def test_a_mail_server_slow_to_answer_cannot_hold_a_send_past_its_budget_and_lease(smtp_server, settings):
+    # given a 2 s budget per e-mail on an 8 s lease, and a mail server taking 4 s over its answer to the
+    # recipient the first time, a line every quarter second (so no single read waits long)
+    settings.EMAIL_TIMEOUT = 2
+    settings.NOTIFICATION_LEASE_SECONDS = 8
+    notification = _email(user=UserFactory(email=f"slow-{uuid.uuid4().hex[:8]}@example.com"))
+
+    # when delivery runs
+    started = time.monotonic()
+    counts = notifications_deliver()
+    took = time.monotonic() - started
+
+    # then the send was abandoned at its budget, long before the lease ran out, and waits for a retry
+    notification.refresh_from_db()
+    assert counts.retried == 1
+    assert took < 3
+    assert notification.status == NotificationStatus.PENDING and notification.attempts == 1
+    assert notification.error == "The mail server did not take the message within 2 seconds."
+    assert notification.lease_token is None
+    assert smtp_server.received() == []
+
+    # when the retry comes (the server answers at once now)
+    with time_machine.travel(timezone.now() + timedelta(seconds=60), tick=True):
+        retry = notifications_deliver()
+
+    # then it is sent, and the server received it once in all
+    notification.refresh_from_db()
+    assert retry.sent == 1 and notification.status == NotificationStatus.SENT
+    assert [message["to"] for message in smtp_server.received()] == [[notification.user.email]]

@@ -3,6 +3,7 @@ answer of the gateway does to the notification."""
 
 import logging
 import socket
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import NotificationChannel, NotificationStatus
 from accounts.services.delivery import notifications_deliver, retry_delay
-from accounts.tests.conftest import gateway_providers
+from accounts.tests.conftest import GATEWAY_TOKEN, Gateway, gateway_providers, start_server, stop_server
 from accounts.tests.factories import NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,18 @@ def test_the_pause_doubles_with_each_attempt_up_to_the_ceiling_half_of_it_random
         assert len(pauses) > 1  # jittered: rows that failed together do not come back together
 
 
+def test_at_the_defaults_retries_outlast_an_outage_of_two_hours(settings):
+    # given the shipped retry settings (base 30 s, ceiling 1 h, 12 attempts): 11 pauses before giving up
+    waits = range(1, settings.NOTIFICATION_MAX_ATTEMPTS)
+
+    # when the pauses are drawn, many times over
+    windows = [sum((retry_delay(attempts) for attempts in waits), timedelta()) for _ in range(200)]
+
+    # then even the shortest retry window lasts more than two hours, and the longest under six
+    assert min(windows) > timedelta(hours=2)
+    assert max(windows) < timedelta(hours=6)
+
+
 def test_a_gateway_that_does_not_answer_in_time_is_retried_and_the_retry_sends_nothing_twice(gateway):
     # given a gateway that takes the message but answers after three seconds (we wait one)
     gateway.script({"delay": 3})
@@ -131,6 +144,56 @@ def test_a_gateway_that_does_not_answer_in_time_is_retried_and_the_retry_sends_n
     assert len(gateway.requests()) == 2 and len(effects) == 1
     assert notification.status == NotificationStatus.SENT
     assert notification.provider_reference == effects[str(notification.idempotency_key)]
+
+
+def test_a_gateway_trickling_its_answer_is_abandoned_at_the_budget_for_the_whole_exchange(gateway):
+    # given a gateway that takes the message and answers a header line every quarter second for 3 s (we
+    # allow 1 s for the whole exchange)
+    gateway.script({"trickle": 3})
+    notification = _sms()
+
+    # when delivery runs
+    started = time.monotonic()
+    counts = notifications_deliver()
+
+    # then the exchange was abandoned at its budget, to be retried
+    notification.refresh_from_db()
+    assert time.monotonic() - started < 2
+    assert counts.retried == 1
+    assert notification.error == "The gateway did not answer within 1 seconds."
+
+    # and the retry is answered with the message's id, the message sent once
+    _deliver_later(5)
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert list(gateway.effects()) == [str(notification.idempotency_key)]
+
+
+@pytest.fixture
+def elsewhere():
+    """A second gateway process: where a redirect points."""
+    process, port = start_server("gateway_server.py", GATEWAY_TOKEN)
+    yield Gateway(port)
+    stop_server(process)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed_and_fails_the_message_naming_the_setting(gateway, elsewhere, status):
+    # given a gateway answering with a redirect to another server
+    gateway.script({"status": status, "location": elsewhere.url})
+    notification = _sms()
+
+    # when delivery runs
+    counts = notifications_deliver()
+
+    # then the other server received nothing (no token, no key, no message), and the row failed, saying why
+    notification.refresh_from_db()
+    assert elsewhere.requests() == []
+    assert counts.failed == 1 and counts.sent == 0
+    assert notification.status == NotificationStatus.FAILED and notification.provider_reference == ""
+    assert notification.error == (
+        f"The gateway answered {status} (a redirect to {elsewhere.url}); check SMS_GATEWAY_URL."
+    )
 
 
 @pytest.mark.parametrize(

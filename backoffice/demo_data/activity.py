@@ -26,7 +26,7 @@ _READABLE = frozenset({NotificationChannel.IN_APP, NotificationChannel.PUSH, Not
 # Why a demo notification failed, per channel (a FAILED row always says why).
 _FAILURES: dict[str, str] = {
     NotificationChannel.EMAIL: "The mail server refused the address: 550 5.1.1 No such mailbox here",
-    NotificationChannel.SMS: "Gave up after 6 attempts. The gateway answered 503: Carrier unavailable",
+    NotificationChannel.SMS: "Gave up after 12 attempts. The gateway answered 503: Carrier unavailable",
     NotificationChannel.WHATSAPP: "The gateway answered 400: The number is not on WhatsApp",
     NotificationChannel.PUSH: "The gateway answered 404: No device registered for this user",
     NotificationChannel.IN_APP: "Not sent: the recipient's account is suspended.",

@@ -427,7 +427,9 @@ BACKUP_STUCK_AFTER_HOURS = env.int("BACKUP_STUCK_AFTER_HOURS", default=6)
 
 # --- Notifications (docs/decisions/0024-notification-delivery.md) ---
 # Attempts at delivering a notification before it is marked FAILED (system setting notifications.max_attempts).
-NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# 12 with the backoff below: 11 pauses of 30 s doubling to the 1 h cap, about 2.5 to 5 hours in all, so an
+# outage of a couple of hours (a mail server down, a rotated gateway token) fails nothing for good.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=12)
 # Who sends each channel. E-mail goes through EMAIL_BACKEND; in-app notifications need nobody (the inbox
 # shows them). SMS, WhatsApp and push: <CHANNEL>_PROVIDER "console" writes each message to the log (the
 # development default), "http" posts it to a gateway at <CHANNEL>_GATEWAY_URL with the bearer token
