@@ -3,6 +3,8 @@
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
+
 from accounts.models import Notification, NotificationChannel, NotificationPreference, NotificationStatus
 from auditing.models import LogLevel, SystemLog
 from backoffice.demo_data.context import DemoContext
@@ -23,10 +25,12 @@ SYSTEM_LOG_FIELDS = (
 _CHANNELS = tuple(NotificationChannel.values)
 # Channels where "read" means something to us (we cannot tell whether an SMS was read).
 _READABLE = frozenset({NotificationChannel.IN_APP, NotificationChannel.PUSH, NotificationChannel.EMAIL})
+# The attempts of a notification the delivery job gave up on.
+_ATTEMPTS = settings.NOTIFICATION_MAX_ATTEMPTS
 # Why a demo notification failed, per channel (a FAILED row always says why).
 _FAILURES: dict[str, str] = {
     NotificationChannel.EMAIL: "The mail server refused the address: 550 5.1.1 No such mailbox here",
-    NotificationChannel.SMS: "Gave up after 12 attempts. The gateway answered 503: Carrier unavailable",
+    NotificationChannel.SMS: f"Gave up after {_ATTEMPTS} attempts. The gateway answered 503: Carrier unavailable",
     NotificationChannel.WHATSAPP: "The gateway answered 400: The number is not on WhatsApp",
     NotificationChannel.PUSH: "The gateway answered 404: No device registered for this user",
     NotificationChannel.IN_APP: "Not sent: the recipient's account is suspended.",
@@ -50,7 +54,7 @@ def _notification_row(ctx: DemoContext, pk: int, recipients: tuple[list[int], ..
     status, sent_at, read_at = _delivery(ctx, channel, created)
     title, body = ctx.pick(NOTIFICATION_TITLES), ctx.pick(SENTENCES)
     error = _FAILURES[channel] if status == NotificationStatus.FAILED else ""
-    attempts = 0 if status == NotificationStatus.PENDING else 6 if error.startswith("Gave up") else 1
+    attempts = 0 if status == NotificationStatus.PENDING else _ATTEMPTS if error.startswith("Gave up") else 1
     key = uuid.UUID(int=ctx.rng.getrandbits(128), version=4)
     updated = read_at or sent_at or created
     return (pk, user_id, title, body, channel, status, sent_at, read_at, created, updated, attempts, error, key)
