@@ -2,8 +2,9 @@
 
 Only what the person changed is sent on: a field left as the page showed it is not a change, so two
 people saving the page at once do not undo each other's changes. A field someone else changed since
-the page was shown is refused, with its new value, rather than overwritten. A setting's rules are the
-service's (``operations.services.system_settings_update``); this form only tells what changed.
+the page was shown is refused, with its new value, rather than overwritten: here, from the values read when
+the request came in, and again by the service under its lock (someone may save in between). A setting's
+rules are the service's (``operations.services.system_settings_update``); this form only tells what changed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from operations.presentation import setting_value_text
 from operations.selectors import SettingState
+from operations.services import CHANGED_MEANWHILE
 
 SHOWN_SALT = "operations.system-settings.shown"
 # The form's own fields, besides one per setting.
@@ -67,6 +69,8 @@ class SystemSettingsForm(forms.Form):
                 OnOffField(required=False) if state.setting.kind == "bool" else SentTextField(required=False)
             )
         self.changes: dict[str, Any] = {}
+        # The value the page showed for each of `changes`, for the service to check again under its lock.
+        self.shown_values: dict[str, Any] = {}
         self.conflicts: set[str] = set()
 
     def shown_token(self) -> str:
@@ -113,7 +117,21 @@ class SystemSettingsForm(forms.Form):
                 )
                 continue
             self.changes[key] = sent
+            self.shown_values[key] = shown.get(key, state.value)
         return cleaned
+
+    def refusal_add(self, refusal: ValidationError, *, states: dict[str, SettingState]) -> None:
+        """Shows the service's ``refusal``, each message next to the field of its setting, over ``states``
+        read after it (someone else's change may be its reason): a setting changed meanwhile
+        (``CHANGED_MEANWHILE``) shows its value now, the others what was sent."""
+        self.states = states
+        if not hasattr(refusal, "error_dict"):
+            self.add_error(None, refusal)
+            return
+        for key, errors in refusal.error_dict.items():
+            if any(error.code == CHANGED_MEANWHILE for error in errors):
+                self.conflicts.add(key)
+            self.add_error(key if key in self.fields else None, errors)
 
     @staticmethod
     def _changed(state: SettingState, sent: Any, shown: Any) -> bool:

@@ -6,9 +6,13 @@ environment shows through until staff save a value of their own). Code reads a v
 ``system_setting(key)``; staff change values on the settings page, through
 ``operations.services.system_settings_update``.
 
+Some settings are valid one at a time but not in every combination (business hours and service-level
+targets); a ``SettingsCheck`` declared in ``CHECKS`` judges such a group with the values a change would
+leave in force.
+
 Values live in ``SystemSetting`` rows, one per key that differs from its default's source, and are read
-through the shared cache (one entry holding every stored value), cleared on every change: a job reads the
-value in force when it runs, in any process, without a restart.
+through the shared cache (one entry holding every stored value, under a generation that every change
+replaces when it commits): a job reads the value in force when it runs, in any process, without a restart.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,6 +36,9 @@ from operations.schedules import schedule_normalized
 
 CACHE_KEY = "operations:system-settings"
 CACHE_SECONDS = 60 * 60
+# The token the cached values must carry to be used; replaced by every change (see `stored_values`).
+GENERATION_KEY = "operations:system-settings:generation"
+GENERATION_SECONDS = 24 * 60 * 60
 
 NOTIFICATION_CHANNELS = ("EMAIL", "SMS", "WHATSAPP", "PUSH")
 LOG_LEVELS = ("INFO", "WARNING", "ERROR", "CRITICAL")
@@ -68,6 +76,25 @@ class Setting:
             except ValueError as error:
                 raise ValidationError(str(error)) from error
         return value
+
+
+@dataclass(frozen=True)
+class SettingsCheck:
+    """A rule over settings each valid alone but not in every combination. ``validator`` (a callable or
+    its dotted path, resolved when used: the owning app sits above this module) takes every setting's
+    value as a change would leave it (key -> value: the changes over the values in force) and raises
+    ``ValidationError`` naming the keys it refuses; it is run for a change to any of ``keys``."""
+
+    keys: frozenset[str]
+    validator: str | Callable[[Mapping[str, Any]], Any]
+
+    def check(self, values: Mapping[str, Any]) -> None:
+        """Raises the validator's ``ValidationError``, or one made of its ``ValueError``."""
+        validate = import_string(self.validator) if isinstance(self.validator, str) else self.validator
+        try:
+            validate(MappingProxyType(dict(values)))
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
 
 
 def _lazy_format(message: str, **params: str) -> Any:
@@ -282,21 +309,59 @@ def _declared() -> list[Setting]:
 
 SETTINGS: Mapping[str, Setting] = MappingProxyType({setting.key: setting for setting in _declared()})
 
+CHECKS: tuple[SettingsCheck, ...] = (
+    # Long targets need enough business hours: `BusinessCalendar.add` gives up after ~11 years of calendar.
+    SettingsCheck(
+        frozenset(
+            {
+                "support.business_hours",
+                "support.time_zone",
+                *(
+                    f"support.sla.{target}.{priority}"
+                    for target in ("first_response_hours", "resolution_hours")
+                    for priority in TICKET_PRIORITIES
+                ),
+            }
+        ),
+        "support.sla.service_levels_validate",
+    ),
+)
+
 
 def stored_values() -> dict[str, Any]:
-    """Every value staff stored (key -> value), from the shared cache or, on a miss, one query."""
-    values = cache.get(CACHE_KEY)
-    if values is None:
-        from operations.models import SystemSetting
+    """Every value staff stored (key -> value), from the shared cache or, on a miss, one query.
 
-        values = dict(SystemSetting.objects.values_list("key", "value"))
-        cache.set(CACHE_KEY, values, CACHE_SECONDS)
+    The cache entry records the generation it was read under and is used only while the cache still shows
+    that generation. A reader that read the table just before a change committed, and stores what it read
+    just after, stores it under the generation the change has since replaced: nobody uses it, where deleting
+    the entry instead would let that late write stand for ``CACHE_SECONDS`` (a job switched off still sent).
+    """
+    found = cache.get_many([GENERATION_KEY, CACHE_KEY])
+    generation, entry = found.get(GENERATION_KEY), found.get(CACHE_KEY)
+    if generation is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
+        return entry[1]
+    # The generation is read before the table, so a change committing after this read replaces it.
+    if generation is None:
+        generation = uuid4().hex
+        if not cache.add(GENERATION_KEY, generation, GENERATION_SECONDS):
+            generation = cache.get(GENERATION_KEY)  # another reader made one first
+    values = _stored_rows()
+    if generation is not None:
+        cache.set(CACHE_KEY, (generation, values), CACHE_SECONDS)
     return values
 
 
+def _stored_rows() -> dict[str, Any]:
+    from operations.models import SystemSetting
+
+    return dict(SystemSetting.objects.values_list("key", "value"))
+
+
 def stored_values_forget() -> None:
-    """Drops the cached values: the next read in any process sees the table (called after each change)."""
-    cache.delete(CACHE_KEY)
+    """Replaces the cached values' generation: the next read in any process sees the table, and values
+    read before the change are never used again, even if stored after this runs (call it after each change
+    commits)."""
+    cache.set(GENERATION_KEY, uuid4().hex, GENERATION_SECONDS)
 
 
 def system_setting(key: str) -> Any:

@@ -173,9 +173,13 @@ def system_settings(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("Nothing to save: every value is as it was."))
                 return redirect("operations:settings")
             try:
-                changed = services.system_settings_update(changes=form.changes, by=request.user)
+                changed = services.system_settings_update(
+                    changes=form.changes, by=request.user, shown=form.shown_values
+                )
             except ValidationError as refusal:
-                _errors_onto(form, refusal)
+                # Read again: someone else's change, saved since this request read them, may be the reason.
+                states = selectors.system_setting_states()
+                form.refusal_add(refusal, states=states)
             else:
                 _tell_saved(request, states, changed)
                 return redirect("operations:settings")
@@ -189,15 +193,6 @@ def system_settings(request: HttpRequest) -> HttpResponse:
         {"form": form, "sections": _setting_sections(form, states, may_change=may_change), "may_change": may_change},
         status=status,
     )
-
-
-def _errors_onto(form: SystemSettingsForm, refusal: ValidationError) -> None:
-    """The service's refusal, each message next to the field of its setting."""
-    if not hasattr(refusal, "error_dict"):
-        form.add_error(None, refusal)
-        return
-    for key, errors in refusal.error_dict.items():
-        form.add_error(key if key in form.fields else None, errors)
 
 
 def _tell_saved(request: HttpRequest, states: dict, changed: dict) -> None:

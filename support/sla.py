@@ -17,17 +17,21 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import seconds_as_duration
-from operations.system_settings import system_setting
+from operations.presentation import setting_value_text
+from operations.system_settings import SETTINGS, system_setting
 from support.models import ACTIVE_STATUSES, SupportHoliday, SupportTicket, TicketPriority
 
 # "24:00": an interval closing at the end of its day. `time` stops at 23:59:59.999999, which is read
@@ -444,6 +448,59 @@ def deadlines_for(
     calendar = calendar or business_calendar()
     first_response, resolution = targets_for(priority)
     return calendar.add(opened_at, first_response), calendar.add(opened_at, resolution + paused_seconds)
+
+
+def service_levels_validate(values: Mapping[str, Any]) -> None:
+    """Refuses business hours, time zone and targets that are each valid but together leave some ticket
+    without deadlines: `BusinessCalendar.add` gives up after ``MAX_DAYS_WALKED`` days, so a ticket could
+    not be opened (the settings' check across ``support.*``, in ``operations.system_settings.CHECKS``).
+
+    ``values`` maps every setting's key to the value a change would leave in force. Each priority's
+    deadlines are computed as for a ticket opened now, with the holidays in force. Raises
+    ``ValidationError`` naming each target that cannot be met, and ``support.business_hours``.
+    """
+    calendar = BusinessCalendar(
+        time_zone=ZoneInfo(values["support.time_zone"]),
+        week=_week(values["support.business_hours"]),
+        holidays=_holidays(),
+    )
+    now = timezone.now()
+    targets = [f"{key}.{priority}" for key in _TARGET_KEYS.values() for priority in TicketPriority.values]
+    errors: dict[str, list[ValidationError]] = {}
+    # Longest first: once one target can be met, every shorter one can.
+    for key in sorted(targets, key=lambda key: float(values[key]), reverse=True):
+        try:
+            calendar.add(now, round(float(values[key]) * 3600))
+        except ValueError:
+            errors[key] = [ValidationError(_target_too_long(key, values[key]))]
+        else:
+            break
+    if errors:
+        errors["support.business_hours"] = [ValidationError(_business_hours_too_short(list(errors), values))]
+        raise ValidationError(errors)
+
+
+def _target_too_long(key: str, hours: float) -> str:
+    return gettext(
+        "Too long for the business hours: %(hours)s business hours end more than %(days)s days after a ticket "
+        "opens, so no %(priority)s ticket could get a deadline. Lower this target or open the desk longer."
+    ) % {
+        "hours": setting_value_text(SETTINGS[key], hours),
+        "days": number_format(MAX_DAYS_WALKED, force_grouping=True),
+        "priority": key.rpartition(".")[2],
+    }
+
+
+def _business_hours_too_short(keys: list[str], values: Mapping[str, Any]) -> str:
+    targets = "; ".join(
+        gettext("%(label)s: %(value)s")
+        % {"label": SETTINGS[key].label, "value": setting_value_text(SETTINGS[key], values[key])}
+        for key in keys
+    )
+    return gettext(
+        "Too few business hours for these targets: no deadline could be computed within %(days)s days for "
+        "%(targets)s. Open the desk longer or lower those targets."
+    ) % {"days": number_format(MAX_DAYS_WALKED, force_grouping=True), "targets": targets}
 
 
 def at_risk_before(now: datetime, calendar: BusinessCalendar | None = None) -> datetime:

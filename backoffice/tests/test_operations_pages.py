@@ -5,6 +5,7 @@ These tests live with the assembled product: they need the RBAC roles (accounts)
 (auditing), both above the operations app.
 """
 
+import re
 import time
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -540,6 +541,55 @@ def test_a_setting_someone_else_changed_meanwhile_is_not_overwritten(operator):
     assert response.status_code == 400
     assert "Someone changed this since the page was shown (now: 30)" in response.content.decode()
     assert system_setting("logs.retention_days.INFO") == 30 and system_setting("backups.retention_days") != 9
+
+
+def test_a_setting_someone_saves_while_my_save_is_on_its_way_is_not_overwritten(operator, monkeypatch):
+    # given my page open, and another person whose save commits after my request read the settings but
+    # before mine reaches the database
+    mine, theirs = signed_in(operator), staff_holding(*EVERYTHING, full_name="Tom Other")
+    form = form_of(mine)
+    save = services.system_settings_update
+
+    def theirs_first(**kwargs):
+        save(changes={"logs.retention_days.INFO": 30}, by=theirs)
+        return save(**kwargs)
+
+    monkeypatch.setattr(services, "system_settings_update", theirs_first)
+
+    # when I save a change to the same setting, and one to another
+    response = mine.post(
+        SETTINGS_PAGE, changed(form, **{"logs.retention_days.INFO": "7", "backups.retention_days": "9"})
+    )
+
+    # then I am told, shown their value, and nothing of mine is saved
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Someone changed this since the page was shown (now: 30)" in html
+    (field,) = re.findall(r'<input[^>]*name="logs\.retention_days\.INFO"[^>]*>', html)
+    assert 'value="30"' in field
+    assert dict(SystemSetting.objects.values_list("key", "value")) == {"logs.retention_days.INFO": 30}
+
+
+def test_business_hours_too_short_for_a_target_are_refused_on_the_page(operator):
+    # given the page
+    client = signed_in(operator)
+    client.raise_request_exception = False
+    data = changed(
+        form_of(client),
+        **{"support.business_hours": "mon-fri 09:00-10:00", "support.sla.resolution_hours.LOW": "8760"},
+    )
+
+    # when the desk is opened one hour a day and LOW tickets given a year of business hours
+    response = client.post(SETTINGS_PAGE, data)
+
+    # then nothing is stored, and both fields say why, keeping what was typed
+    assert response.status_code == 400
+    assert not SystemSetting.objects.exists()
+    errors = response.context["form"].errors
+    assert "no LOW ticket could get a deadline" in " ".join(errors["support.sla.resolution_hours.LOW"])
+    assert "Too few business hours for these targets" in " ".join(errors["support.business_hours"])
+    html = response.content.decode()
+    assert 'value="mon-fri 09:00-10:00"' in html and "Nothing was saved" in html
 
 
 def test_the_settings_page_costs_the_same_queries_with_no_changes_and_with_many(operator):

@@ -6,15 +6,21 @@ accounts/tests/test_operations_permissions.py.)"""
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.module_loading import import_string
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from operations import system_settings
 from operations.models import SystemSetting
 from operations.services import system_settings_update
-from operations.system_settings import CACHE_KEY, SETTINGS, system_setting, system_settings_in_force
+from operations.system_settings import CHECKS, GENERATION_KEY, SETTINGS, system_setting, system_settings_in_force
 
 pytestmark = pytest.mark.django_db
+
+SWITCH = "jobs.job-runs-cleanup.enabled"
 
 
 def update(changes, by, capture):
@@ -41,6 +47,16 @@ def test_every_setting_has_a_default_that_its_own_validation_accepts():
         assert setting.clean(setting.default()) == setting.default(), key
 
 
+def test_every_validator_named_by_its_dotted_path_exists():
+    # A validator is named, not imported (its app sits above operations): a typo would only show on a save.
+    validators = [setting.validator for setting in SETTINGS.values()] + [check.validator for check in CHECKS]
+    for validator in validators:
+        if isinstance(validator, str):
+            assert callable(import_string(validator)), validator
+    for check in CHECKS:
+        assert check.keys <= set(SETTINGS), check
+
+
 def test_a_stored_value_wins_over_the_default_and_is_read_from_the_cache(
     operator, settings, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
@@ -57,24 +73,56 @@ def test_a_stored_value_wins_over_the_default_and_is_read_from_the_cache(
     assert system_setting("support.auto_close_days") == 10
 
 
-def test_a_change_empties_the_shared_cache_when_it_commits(operator, django_capture_on_commit_callbacks):
-    # given a value read (and so cached) by every process
-    assert system_setting("notifications.max_attempts") == 6
-    assert cache.get(CACHE_KEY) == {}
-    # when staff change it
-    update({"notifications.max_attempts": 3}, operator, django_capture_on_commit_callbacks)
-    # then the cached copy is gone, and the next reader in any process sees the new value
-    assert cache.get(CACHE_KEY) is None
-    assert system_setting("notifications.max_attempts") == 3
+def test_a_change_reaches_every_reader_when_it_commits(operator, django_capture_on_commit_callbacks):
+    # given a job's switch read (and so cached) by every process
+    assert system_setting(SWITCH) is True
+    # when staff switch it off
+    update({SWITCH: False}, operator, django_capture_on_commit_callbacks)
+    # then the next reader in any process sees it off
+    assert system_setting(SWITCH) is False
 
 
-def test_a_change_not_yet_committed_leaves_the_cache_alone(operator, django_capture_on_commit_callbacks):
-    system_setting("notifications.max_attempts")
+def test_a_change_not_yet_committed_is_not_seen_by_other_readers(operator, django_capture_on_commit_callbacks):
+    system_setting(SWITCH)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        system_settings_update(changes={"notifications.max_attempts": 3}, by=operator)
-    # other processes must not cache a value a rollback could still undo
-    assert cache.get(CACHE_KEY) == {}
+        system_settings_update(changes={SWITCH: False}, by=operator)
+    # other processes must not see a value a rollback could still undo: the cache still gives the old one
+    with CaptureQueriesContext(connection) as queries:
+        assert system_setting(SWITCH) is True
+    assert not queries
     assert len(callbacks) == 1
+
+
+def test_a_reader_that_stores_what_it_read_before_a_change_committed_is_not_believed(
+    operator, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given a reader that misses the cache and reads the table, and then, before it stores what it read,
+    # staff switch a job off and their change commits
+    read_the_table = system_settings._stored_rows
+
+    def read_then_a_change_commits():
+        rows = read_the_table()
+        update({SWITCH: False}, operator, django_capture_on_commit_callbacks)
+        return rows
+
+    monkeypatch.setattr(system_settings, "_stored_rows", read_then_a_change_commits)
+
+    # when the reader stores what it read (the job still on) and answers with it
+    assert system_setting(SWITCH) is True
+    monkeypatch.undo()
+
+    # then the next read, in any process, sees the job off rather than the stale values for an hour
+    assert system_setting(SWITCH) is False
+    assert system_setting(SWITCH) is False  # and caches it
+
+
+def test_a_lost_generation_makes_readers_read_the_table_again(operator, django_capture_on_commit_callbacks):
+    # given values cached, then the cache's generation evicted (Redis under memory pressure) and a change
+    system_setting(SWITCH)
+    cache.delete(GENERATION_KEY)
+    SystemSetting.objects.create(key=SWITCH, value=False, updated_by=operator)
+    # then what was cached under the lost generation is not used
+    assert system_setting(SWITCH) is False
 
 
 def test_one_refused_value_stores_none_of_the_changes(operator, django_capture_on_commit_callbacks):

@@ -647,3 +647,110 @@ def test_service_levels_the_desk_cannot_work_with_are_refused_with_the_reason(
 
     assert reason in " ".join(refused.value.message_dict[key])
     assert not SystemSetting.objects.exists()
+
+
+ONE_HOUR_A_DAY = "mon-fri 09:00-10:00"  # five business hours a week: 8,760 of them take 33 years
+
+
+@pytest.mark.parametrize(
+    "saves",
+    [
+        # both at once, the hours first, or the target first: whichever save makes the pair is refused
+        [{"support.business_hours": ONE_HOUR_A_DAY, "support.sla.resolution_hours.LOW": 8760}],
+        [{"support.business_hours": ONE_HOUR_A_DAY}, {"support.sla.resolution_hours.LOW": 8760}],
+        [{"support.sla.resolution_hours.LOW": 8760}, {"support.business_hours": ONE_HOUR_A_DAY}],
+    ],
+)
+def test_business_hours_and_a_target_that_together_leave_tickets_without_deadlines_are_refused(
+    sla_settings, settings_keeper, english, django_capture_on_commit_callbacks, saves
+):
+    from django.core.exceptions import ValidationError
+
+    from operations.models import SystemSetting
+    from operations.services import system_settings_update
+
+    # given the saves before the last one, each fine alone
+    *before, last = saves
+    for changes in before:
+        with django_capture_on_commit_callbacks(execute=True):
+            system_settings_update(changes=changes, by=settings_keeper)
+    stored = dict(SystemSetting.objects.values_list("key", "value"))
+
+    # when the save that would make the pair is made
+    with pytest.raises(ValidationError) as refused:
+        system_settings_update(changes=last, by=settings_keeper)
+
+    # then it is refused, naming the target and the business hours and saying why and what to do
+    errors = refused.value.message_dict
+    assert set(errors) == {"support.business_hours", "support.sla.resolution_hours.LOW"}
+    assert errors["support.sla.resolution_hours.LOW"] == [
+        "Too long for the business hours: 8,760 business hours end more than 4,000 days after a ticket opens, "
+        "so no LOW ticket could get a deadline. Lower this target or open the desk longer."
+    ]
+    assert errors["support.business_hours"] == [
+        "Too few business hours for these targets: no deadline could be computed within 4,000 days for "
+        "Resolution within (business hours), LOW: 8,760. Open the desk longer or lower those targets."
+    ]
+    # and nothing of it is stored: every priority's ticket still gets its deadlines
+    assert dict(SystemSetting.objects.values_list("key", "value")) == stored
+    for priority in TicketPriority.values:
+        deadlines_for(opened_at=timezone.now(), priority=priority)
+
+
+def test_every_target_the_business_hours_cannot_reach_is_named(sla_settings, settings_keeper, english):
+    from django.core.exceptions import ValidationError
+
+    from operations.services import system_settings_update
+
+    with pytest.raises(ValidationError) as refused:
+        system_settings_update(
+            changes={
+                "support.business_hours": ONE_HOUR_A_DAY,
+                "support.sla.resolution_hours.LOW": 8760,
+                "support.sla.first_response_hours.HIGH": 8000,
+                "support.sla.resolution_hours.HIGH": 100,  # reachable in 20 weeks
+            },
+            by=settings_keeper,
+        )
+
+    errors = refused.value.message_dict
+    assert set(errors) == {
+        "support.business_hours",
+        "support.sla.resolution_hours.LOW",
+        "support.sla.first_response_hours.HIGH",
+    }
+    assert "no HIGH ticket could get a deadline" in errors["support.sla.first_response_hours.HIGH"][0]
+
+
+def test_a_long_target_within_reach_of_the_business_hours_is_stored(
+    sla_settings, settings_keeper, django_capture_on_commit_callbacks
+):
+    from operations.services import system_settings_update
+
+    # given nine to five on weekdays (40 hours a week): 8,760 business hours take about four years
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = system_settings_update(changes={"support.sla.resolution_hours.LOW": 8760}, by=settings_keeper)
+
+    assert changed == {"support.sla.resolution_hours.LOW": 8760}
+    first_response, resolution = deadlines_for(opened_at=paris(2026, 3, 2, 9, 0), priority="LOW")
+    assert paris(2030, 1, 1) < resolution < paris(2031, 1, 1)
+
+
+def test_holidays_count_against_a_long_target(sla_settings, settings_keeper, english):
+    from django.core.exceptions import ValidationError
+
+    from operations.services import system_settings_update
+
+    # given a desk open one day a week, whose next four hundred of those days are holidays
+    start = timezone.localdate(timezone.now(), PARIS)
+    mondays = [start + timedelta(days=(7 - start.weekday()) % 7 + 7 * week) for week in range(400)]
+    SupportHoliday.objects.bulk_create(SupportHoliday(day=day, name="Closed") for day in mondays)
+    business_calendar_forget()
+    # when a target that 250 Mondays (under five years) would meet without the holidays is saved
+    with pytest.raises(ValidationError) as refused:
+        system_settings_update(
+            changes={"support.business_hours": "mon 09:00-17:00", "support.sla.resolution_hours.LOW": 2000},
+            by=settings_keeper,
+        )
+    # then it is refused
+    assert "support.sla.resolution_hours.LOW" in refused.value.message_dict
