@@ -14,21 +14,19 @@ under and is used only while the cache still shows that generation (decision 002
 """
 
 from dataclasses import dataclass
-from uuid import uuid4
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.delivery.base import PermanentDeliveryError
 from accounts.delivery.phones import phone_e164
 from accounts.models import Notification, NotificationChannel, NotificationPreference, NotificationStatus, User
+from core.generation_cache import generation_cached
 from core.keyset import KeysetPage, keyset_page
 
 # Counting stops here: the header shows "99+" beyond, and a person with thousands unread costs the same.
 UNREAD_COUNT_CAP = 100
 UNREAD_COUNT_TTL_SECONDS = 5 * 60
-GENERATION_TTL_SECONDS = 24 * 60 * 60
 # The channels a person may switch off, in the order the preferences page lists them. IN_APP is always on.
 SWITCHABLE_CHANNELS = (
     NotificationChannel.EMAIL,
@@ -74,19 +72,12 @@ def inbox_unread_count(*, user: User) -> int:
     From the cache when its entry is current; otherwise one indexed query (``accounts_notif_unread_idx``),
     then cached. See the module's docstring for how a change invalidates it.
     """
-    generation_key, count_key = unread_generation_key(user.pk), unread_count_key(user.pk)
-    found = cache.get_many([generation_key, count_key])
-    generation, entry = found.get(generation_key), found.get(count_key)
-    if generation is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
-        return entry[1]
-    if generation is None:
-        generation = uuid4().hex
-        if not cache.add(generation_key, generation, GENERATION_TTL_SECONDS):
-            generation = cache.get(generation_key)  # another request made one first
-    count = inbox_for(user=user).filter(read_at__isnull=True).order_by()[:UNREAD_COUNT_CAP].count()
-    if generation is not None:
-        cache.set(count_key, (generation, count), UNREAD_COUNT_TTL_SECONDS)
-    return count
+    return generation_cached(
+        generation_key=unread_generation_key(user.pk),
+        value_key=unread_count_key(user.pk),
+        compute=lambda: inbox_for(user=user).filter(read_at__isnull=True).order_by()[:UNREAD_COUNT_CAP].count(),
+        ttl=UNREAD_COUNT_TTL_SECONDS,
+    )
 
 
 @dataclass(frozen=True)

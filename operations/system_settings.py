@@ -21,16 +21,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from uuid import uuid4
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
+from core.generation_cache import generation_cached, generations_renew
 from operations.jobs import JOBS
 from operations.schedules import schedule_normalized
 
@@ -38,7 +37,6 @@ CACHE_KEY = "operations:system-settings"
 CACHE_SECONDS = 60 * 60
 # The token the cached values must carry to be used; replaced by every change (see `stored_values`).
 GENERATION_KEY = "operations:system-settings:generation"
-GENERATION_SECONDS = 24 * 60 * 60
 
 NOTIFICATION_CHANNELS = ("EMAIL", "SMS", "WHATSAPP", "PUSH")
 LOG_LEVELS = ("INFO", "WARNING", "ERROR", "CRITICAL")
@@ -331,24 +329,13 @@ CHECKS: tuple[SettingsCheck, ...] = (
 def stored_values() -> dict[str, Any]:
     """Every value staff stored (key -> value), from the shared cache or, on a miss, one query.
 
-    The cache entry records the generation it was read under and is used only while the cache still shows
-    that generation. A reader that read the table just before a change committed, and stores what it read
-    just after, stores it under the generation the change has since replaced: nobody uses it, where deleting
-    the entry instead would let that late write stand for ``CACHE_SECONDS`` (a job switched off still sent).
+    The entry is used only under the generation it was read under (``core.generation_cache``): values read
+    just before a change committed and stored just after are never used, where deleting the entry would let
+    them stand for ``CACHE_SECONDS`` (a job switched off still sent).
     """
-    found = cache.get_many([GENERATION_KEY, CACHE_KEY])
-    generation, entry = found.get(GENERATION_KEY), found.get(CACHE_KEY)
-    if generation is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
-        return entry[1]
-    # The generation is read before the table, so a change committing after this read replaces it.
-    if generation is None:
-        generation = uuid4().hex
-        if not cache.add(GENERATION_KEY, generation, GENERATION_SECONDS):
-            generation = cache.get(GENERATION_KEY)  # another reader made one first
-    values = _stored_rows()
-    if generation is not None:
-        cache.set(CACHE_KEY, (generation, values), CACHE_SECONDS)
-    return values
+    return generation_cached(
+        generation_key=GENERATION_KEY, value_key=CACHE_KEY, compute=_stored_rows, ttl=CACHE_SECONDS
+    )
 
 
 def _stored_rows() -> dict[str, Any]:
@@ -361,7 +348,7 @@ def stored_values_forget() -> None:
     """Replaces the cached values' generation: the next read in any process sees the table, and values
     read before the change are never used again, even if stored after this runs (call it after each change
     commits)."""
-    cache.set(GENERATION_KEY, uuid4().hex, GENERATION_SECONDS)
+    generations_renew([GENERATION_KEY])
 
 
 def system_setting(key: str) -> Any:

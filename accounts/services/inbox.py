@@ -6,14 +6,13 @@ cache generation once the transaction commits.
 """
 
 from collections.abc import Iterable
-from uuid import uuid4
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from accounts.notification_selectors import GENERATION_TTL_SECONDS, inbox_for, unread_generation_key
+from accounts.notification_selectors import inbox_for, unread_generation_key
+from core.generation_cache import generations_renew
 
 
 def inbox_changed(user_ids: Iterable[int]) -> None:
@@ -35,7 +34,7 @@ def inbox_changed(user_ids: Iterable[int]) -> None:
 
 
 def _generations_renew(user_ids: set[int]) -> None:
-    cache.set_many({unread_generation_key(user_id): uuid4().hex for user_id in user_ids}, GENERATION_TTL_SECONDS)
+    generations_renew(unread_generation_key(user_id) for user_id in user_ids)
 
 
 @transaction.atomic
