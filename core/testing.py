@@ -1,9 +1,11 @@
 """Assertions shared by the tests of every app; they import no app (``core`` is the ground)."""
 
+import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Model
 from django.urls import reverse
 
@@ -21,3 +23,22 @@ def admin_url(model: type[Model], view: str, *args) -> str:
     """The admin's ``view`` page (``"changelist"``, ``"add"``, ``"change"``, ...) of ``model``."""
     opts = model._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def in_thread(work: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
+    """Starts ``work`` in a thread, so on database connections of its own (for transactional tests: what one
+    commits, the other sees). Returns the thread and a dict that gets ``work``'s ``result``, or the
+    ``error`` it raised, once the thread ends."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = work()
+        except Exception as error:  # noqa: BLE001 - the test asserts on whatever escaped
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome

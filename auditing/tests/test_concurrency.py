@@ -15,26 +15,10 @@ from auditing.services import audit_record
 from consultants.models import Booking
 from consultants.tests.factories import BookingFactory, ServiceFactory
 from core.request_context import RequestContext, bind
+from core.testing import in_thread
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("require_postgres")]
 WAIT = 10  # seconds a step may take before the test calls it stuck
-
-
-def in_thread(work):
-    """Runs ``work`` in a thread with a database connection of its own; returns (thread, outcome dict)."""
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except Exception as error:  # reported by the test through ``outcome``
-            outcome["error"] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
 
 
 def capture(enabled: bool) -> None:

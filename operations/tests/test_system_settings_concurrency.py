@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from core.testing import in_thread
 from operations.models import SystemSetting
 from operations.services import system_settings_update
 from operations.system_settings import SETTINGS, system_setting
@@ -19,24 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 KEY = "logs.retention_days.INFO"
 WAIT_SECONDS = 30  # only ever reached when something is broken
-
-
-def in_thread(work: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
-    """Starts ``work`` in a thread (so on a database connection of its own); the dict gets its
-    ``result`` or ``error`` once the thread ends."""
-    outcome: dict[str, Any] = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except Exception as error:  # noqa: BLE001 - the test asserts on whatever escaped
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
 
 
 def refused_for_a_change_meanwhile(outcome: dict[str, Any]) -> bool:
