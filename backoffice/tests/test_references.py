@@ -75,6 +75,8 @@ def resolves(reference: str, codenames: set[str]) -> bool | None:
     reference = reference.rstrip(".,:;").removesuffix("()")
     if PLACEHOLDER.search(reference) or reference.startswith(("http", "/", "-", "$", "~")):
         return None
+    if reference.split("/")[0] in SKIPPED_DIRECTORIES:
+        return None  # made by running something (screenshots, collected static files), not kept in the project
     if "/" in reference and reference.endswith(PATH_SUFFIXES):
         return _path_resolves(reference)
     if reference.endswith("/"):
