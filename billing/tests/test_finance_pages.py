@@ -26,6 +26,7 @@ from billing import services
 from billing.models import Payment, PaymentStatus, Refund, RefundStatus
 from billing.tests.factories import PaymentFactory, RefundFactory, ServiceCommissionFactory, refund_processed
 from consultants.tests.factories import BookingFactory, ConsultantFactory, ServiceCategoryFactory, ServiceFactory
+from core.testing import messages_shown, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,16 +35,6 @@ REFUNDS = reverse("billing:refunds")
 EARNINGS = reverse("billing:earnings")
 COMMISSIONS = reverse("billing:commissions")
 FINANCE = (VIEW_PAYMENT, VIEW_REFUND, ADD_REFUND, APPROVE_REFUND, PROCESS_REFUND, EXPORT_PAYMENTS, VIEW_COMMISSION)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
 
 
 @pytest.fixture
@@ -346,7 +337,7 @@ def test_a_page_link_not_of_ours_shows_the_first_page_with_a_message(finance):
     payment = paid()
     response = signed_in(finance).get(PAYMENTS, {"before": "not-a-token"})
     assert listed(response) == [payment.pk]
-    assert any("page link is not valid" in text for text in messages_of(response))
+    assert any("page link is not valid" in text for text in messages_shown(response))
 
 
 # One payment
@@ -428,7 +419,7 @@ def test_asking_for_a_refund_through_the_page_records_it_and_says_so(clerk):
         RefundStatus.REQUESTED,
         clerk.pk,
     )
-    assert any(f"Refund #{refund.pk} of 30.00 USD requested" in text for text in messages_of(response))
+    assert any(f"Refund #{refund.pk} of 30.00 USD requested" in text for text in messages_shown(response))
 
 
 @pytest.mark.parametrize(
@@ -449,7 +440,7 @@ def test_a_refund_request_the_service_refuses_is_told_and_writes_nothing(clerk, 
         reverse("billing:payment_refund", args=[payment.pk]), {"amount": amount, "reason": reason}
     )
     assert response.status_code == 400
-    assert any(told in text for text in messages_of(response)), messages_of(response)
+    assert any(told in text for text in messages_shown(response)), messages_shown(response)
     assert not Refund.objects.filter(payment=payment).exists()
     # and what was typed is kept in the form
     if reason:
@@ -462,7 +453,7 @@ def test_requests_already_holding_the_payment_leave_room_only_for_the_rest(clerk
     url = reverse("billing:payment_refund", args=[payment.pk])
     client.post(url, {"amount": "60.00", "reason": "First half"})
     response = client.post(url, {"amount": "50.00", "reason": "Second half"})
-    assert any("At most 40.00 USD" in text for text in messages_of(response))
+    assert any("At most 40.00 USD" in text for text in messages_shown(response))
     assert Refund.objects.filter(payment=payment).count() == 1
 
 
@@ -504,11 +495,11 @@ def test_approving_then_processing_through_the_pages_returns_the_money(finance, 
     # then it is approved and they are back on the queue, told so
     assert response.status_code == 302 and response["Location"] == back
     assert Refund.objects.get(pk=refund.pk).status == RefundStatus.APPROVED
-    assert any("approved" in text for text in messages_of(client.get(back)))
+    assert any("approved" in text for text in messages_shown(client.get(back)))
 
     # and when they process it, the payment is partially refunded, which its page shows
     response = client.post(reverse("billing:refund_process", args=[refund.pk]), follow=True)
-    assert any("the payment is now partially refunded" in text for text in messages_of(response))
+    assert any("the payment is now partially refunded" in text for text in messages_shown(response))
     payment.refresh_from_db()
     assert (payment.status, payment.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, Decimal("40.00"))
     page = client.get(reverse("billing:payment", args=[payment.pk])).content.decode()
@@ -540,7 +531,7 @@ def test_a_decision_the_service_refuses_is_told_and_changes_nothing(finance, cle
         follow=True,
     )
     assert response.status_code == 200
-    assert any(told in text for text in messages_of(response)), messages_of(response)
+    assert any(told in text for text in messages_shown(response)), messages_shown(response)
     assert Refund.objects.filter(pk=refund.pk).values().get() == before
 
 
@@ -549,7 +540,7 @@ def test_a_rejection_reason_too_long_to_read_is_refused_with_a_message(finance, 
     response = signed_in(finance).post(
         reverse("billing:refund_reject", args=[refund.pk]), {"reason": "x" * 5000}, follow=True
     )
-    assert any("at most" in text for text in messages_of(response))
+    assert any("at most" in text for text in messages_shown(response))
     assert Refund.objects.get(pk=refund.pk).status == RefundStatus.REQUESTED
 
 
@@ -665,7 +656,7 @@ def test_a_typed_name_finds_the_one_consultant_or_offers_those_it_matches(financ
     choices = client.get(EARNINGS, {"consultant": "quill"}).context["to_pick"]
     assert len(choices) == 2
     nobody = client.get(EARNINGS, {"consultant": "zzzzzz"})
-    assert any("No consultant" in text for text in messages_of(nobody))
+    assert any("No consultant" in text for text in messages_shown(nobody))
 
 
 @pytest.mark.parametrize(
@@ -804,7 +795,7 @@ def test_a_services_commission_on_another_day_and_bad_days(finance):
     assert client.get(url).context["view"].level == "fallback"
     for day in ("0001-01-01", "2026-02-31", "x" * 300):
         response = client.get(url, {"day": day})
-        assert response.status_code == 200 and messages_of(response), day
+        assert response.status_code == 200 and messages_shown(response), day
     assert client.get(url, {"day": "\x00"}).status_code == 400
     for pk in (987654321, 2**63):
         assert client.get(f"/staff/finance/commissions/services/{pk}/").status_code == 404

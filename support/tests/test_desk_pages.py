@@ -16,6 +16,7 @@ from accounts.tests.factories import UserFactory, fresh, staff_holding
 from attachments.models import FileAttachment, FileOwnerType
 from attachments.tests.helpers import isolated_media  # noqa: F401  (fixture)
 from attachments.tests.samples import png
+from core.testing import signed_in
 from support import services
 from support.models import SupportTicket, TicketComment, TicketPriority, TicketStatus
 from support.tests.factories import SupportTicketFactory, support_agent
@@ -28,12 +29,6 @@ QUEUE = reverse("support:queue")
 def ticket_url(ticket, action=""):
     name = f"support:ticket_{action}" if action else "support:ticket"
     return reverse(name, args=[ticket.reference])
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
