@@ -38,13 +38,13 @@ def _stored_key(pk: Field) -> Field:
 
 
 def _is_key(pk: Field, value: str) -> bool:
+    if "\x00" in value:  # no column of ours can hold it; PostgreSQL refuses it in any text
+        return False
     try:
         if isinstance(pk, IntegerField):
             database_id(value)
         else:
             pk.run_validators(pk.to_python(value))
-            if "\x00" in value:
-                return False
     except (ValueError, ValidationError):
         return False
     return True
